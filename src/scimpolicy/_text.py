@@ -1,0 +1,35 @@
+"""Small text helpers shared by every stage: "did you mean" suggestions and tables."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Sequence
+
+__all__ = ["did_you_mean", "format_table", "suggest"]
+
+
+def suggest(name: str, candidates: Iterable[str]) -> str | None:
+    """Return the candidate closest to *name* (ignoring case), or ``None``."""
+    by_folded = {candidate.casefold(): candidate for candidate in candidates}
+    matches = difflib.get_close_matches(
+        name.casefold(), list(by_folded), n=1, cutoff=0.7
+    )
+    return by_folded[matches[0]] if matches else None
+
+
+def did_you_mean(name: str, candidates: Iterable[str]) -> str:
+    """Return ``": did you mean `x`?"`` for the closest candidate, or ``""``."""
+    found = suggest(name, candidates)
+    return f": did you mean `{found}`?" if found else ""
+
+
+def format_table(headers: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
+    """Render rows as a plain-text table with left-aligned columns."""
+    materialized = [list(headers), *(list(row) for row in rows)]
+    widths = [max(len(row[i]) for row in materialized) for i in range(len(headers))]
+    lines = [
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True))
+        for row in materialized
+    ]
+    lines.insert(1, "  ".join("-" * width for width in widths))
+    return "\n".join(line.rstrip() for line in lines)

@@ -1,0 +1,247 @@
+"""The one exception tree of scimpolicy, and source spans.
+
+This module is the leaf of the package: it imports nothing from scimpolicy, so every
+other module can raise these errors.
+
+::
+
+    ScimPolicyError(Exception)                   base for everything scimpolicy raises
+    ├── SourceError(ScimPolicyError, ValueError)  text that could not be read: message,
+    │   │                                         source, span, origin; renders a caret
+    │   ├── FilterSyntaxError(.., ScimError)      400 invalidFilter (syntax, unknown
+    │   │                                         attribute, operator/type mismatch)
+    │   ├── PathSyntaxError(.., ScimError)        400 invalidPath (PATCH paths, sortBy,
+    │   │                                         attributes)
+    │   └── DataFileError                         a JSON data file that cannot be loaded
+    ├── LoadError(ScimPolicyError, ValueError)    one resource of a bulk import rejected:
+    │                                             kind, index and the SCIM error as cause
+    └── ScimError(ScimPolicyError)                RFC 7644 §3.12: status, scim_type, detail
+        ├── InvalidSyntaxError                    400 invalidSyntax
+        ├── InvalidValueError                     400 invalidValue
+        ├── MutabilityError                       400 mutability
+        ├── NoTargetError                         400 noTarget
+        ├── TooManyError                          400 tooMany
+        ├── ResourceNotFoundError                 404
+        ├── UniquenessError                       409 uniqueness
+        └── PreconditionFailedError               412
+
+Messages follow one style: they start lowercase, have no final period, put user input
+in backticks and chain context with colons (``Operations[1]: path `emails[`: ...``).
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, Final
+
+import attrs
+
+__all__ = [
+    "DataFileError",
+    "FilterSyntaxError",
+    "InvalidSyntaxError",
+    "InvalidValueError",
+    "LoadError",
+    "MutabilityError",
+    "NoTargetError",
+    "PathSyntaxError",
+    "PreconditionFailedError",
+    "ResourceNotFoundError",
+    "ScimError",
+    "ScimPolicyError",
+    "SourceError",
+    "Span",
+    "TooManyError",
+    "UniquenessError",
+]
+
+ERROR_SCHEMA: Final = "urn:ietf:params:scim:api:messages:2.0:Error"
+
+
+@attrs.frozen
+class Span:
+    """A half-open range ``[start, end)`` of character offsets into a source text."""
+
+    start: int
+    end: int
+
+    def line_and_column(self, source: str) -> tuple[int, int]:
+        """Return the 1-based line and column of :attr:`start` in *source*."""
+        start = min(self.start, len(source))
+        line = source.count("\n", 0, start) + 1
+        column = start - (source.rfind("\n", 0, start) + 1) + 1
+        return line, column
+
+
+class ScimPolicyError(Exception):
+    """Base class of every exception scimpolicy raises on purpose."""
+
+
+class SourceError(ScimPolicyError, ValueError):
+    """Text that could not be read, with the offending span.
+
+    ``str(error)`` is ``message (at line L, column C)`` followed by the source line and
+    a ``~~~^`` marker under the span, so the reader sees exactly where the problem is.
+    """
+
+    def __init__(
+        self, message: str, source: str, span: Span, *, origin: str | None = None
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.source = source
+        self.span = span
+        self.origin = origin
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (
+            _rebuild_source_error,
+            (type(self), self.message, self.source, self.span, self.origin),
+        )
+
+    @property
+    def lineno(self) -> int:
+        """The 1-based line of the span's start."""
+        return self.span.line_and_column(self.source)[0]
+
+    @property
+    def colno(self) -> int:
+        """The 1-based column of the span's start."""
+        return self.span.line_and_column(self.source)[1]
+
+    def headline(self) -> str:
+        """The one-line form: ``origin: message (at line L, column C)``."""
+        prefix = f"{self.origin}: " if self.origin else ""
+        return f"{prefix}{self.message} (at line {self.lineno}, column {self.colno})"
+
+    def __str__(self) -> str:
+        line_start = self.source.rfind("\n", 0, self.span.start) + 1
+        line_end = self.source.find("\n", line_start)
+        if line_end == -1:
+            line_end = len(self.source)
+        line = self.source[line_start:line_end]
+        start = min(self.span.start, line_end) - line_start
+        end = max(min(self.span.end, line_end) - line_start, start + 1)
+        marker = " " * start + "~" * (end - start - 1) + "^"
+        return f"{self.headline()}\n    {line}\n    {marker}"
+
+
+def _rebuild_source_error(
+    cls: type[SourceError], message: str, source: str, span: Span, origin: str | None
+) -> SourceError:
+    return cls(message, source, span, origin=origin)
+
+
+class DataFileError(SourceError):
+    """A JSON data file (a SCIM export, a directory dump) that cannot be loaded."""
+
+
+class LoadError(ScimPolicyError, ValueError):
+    """A resource of a bulk import was rejected; nothing was imported.
+
+    ``kind`` is ``"users"`` or ``"groups"``, ``index`` the resource's position in that
+    input and ``cause`` the :class:`ScimError` saying what is wrong with it.
+    """
+
+    def __init__(self, kind: str, index: int, cause: ScimError) -> None:
+        super().__init__(f"{kind}[{index}]: {cause.detail}")
+        self.kind = kind
+        self.index = index
+        self.cause = cause
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.kind, self.index, self.cause))
+
+
+class ScimError(ScimPolicyError):
+    """An error with a SCIM meaning (RFC 7644 §3.12): HTTP status, ``scimType``, detail.
+
+    :meth:`to_scim` gives the RFC error response body.
+    """
+
+    status: ClassVar[int] = 400
+    scim_type: ClassVar[str | None] = None
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+    def to_scim(self) -> dict[str, Any]:
+        """Return the RFC 7644 §3.12 error body (``status`` is a string there)."""
+        body: dict[str, Any] = {"schemas": [ERROR_SCHEMA], "status": str(self.status)}
+        if self.scim_type is not None:
+            body["scimType"] = self.scim_type
+        body["detail"] = self.detail
+        return body
+
+
+class InvalidSyntaxError(ScimError):
+    """The request body could not be read or holds attributes the schema lacks."""
+
+    scim_type = "invalidSyntax"
+
+
+class InvalidValueError(ScimError):
+    """A required value is missing or a value has the wrong type or form."""
+
+    scim_type = "invalidValue"
+
+
+class MutabilityError(ScimError):
+    """The change would modify a read-only or immutable attribute."""
+
+    scim_type = "mutability"
+
+
+class NoTargetError(ScimError):
+    """A PATCH path or filter selected nothing that the operation could act on."""
+
+    scim_type = "noTarget"
+
+
+class TooManyError(ScimError):
+    """The query would return more results than allowed."""
+
+    scim_type = "tooMany"
+
+
+class ResourceNotFoundError(ScimError):
+    """No resource has that id."""
+
+    status = 404
+
+
+class UniquenessError(ScimError):
+    """A value that must be unique (``userName``) is already taken."""
+
+    status = 409
+    scim_type = "uniqueness"
+
+
+class PreconditionFailedError(ScimError):
+    """The ``If-Match`` version no longer matches the resource (RFC 7644 §3.14)."""
+
+    status = 412
+
+
+class _SourceScimError(SourceError, ScimError):
+    """A SCIM error raised for a span of text (a filter or a path)."""
+
+    def __init__(
+        self, message: str, source: str, span: Span, *, origin: str | None = None
+    ) -> None:
+        SourceError.__init__(self, message, source, span, origin=origin)
+        self.detail = self.headline()
+
+
+class FilterSyntaxError(_SourceScimError):
+    """A filter that cannot be used: a syntax error, an unknown attribute or a
+    comparison the attribute's type does not allow (RFC 7644 §3.4.2.2)."""
+
+    scim_type = "invalidFilter"
+
+
+class PathSyntaxError(_SourceScimError):
+    """An attribute path (PATCH ``path``, ``sortBy``, ``attributes``) that is malformed
+    or names an attribute the schema does not have."""
+
+    scim_type = "invalidPath"

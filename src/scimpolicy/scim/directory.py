@@ -1,0 +1,824 @@
+"""The in-memory SCIM directory: users, groups, indexes, search, PATCH, forks.
+
+Stage: the store. SCIM JSON payloads come in (``serde.normalize`` checks them), frozen
+models are kept, SCIM JSON goes out (``serde.to_json`` + ``projection``).
+
+Invariants, kept under one lock by every write:
+
+- ``userName`` is unique ignoring case (RFC 7643 §4.1.1); the name is freed on delete
+  and rename. ``id``, ``userName`` and ``externalId`` lookups are dict lookups, and a
+  filter ``eq`` on them (alone, or in an ``and``/``or``) reads the index, not every user.
+- The membership index (member id → ids of the groups listing it directly) always
+  agrees with the groups' ``members``; deleting a user or group removes it from every
+  group (no dangling references, SPEC §3).
+- Every write is all-or-nothing: the new state is computed and checked first, then
+  committed; a failing write leaves the directory exactly as it was.
+- :meth:`Directory.fork` is O(1): parent and fork share the (immutable) models and the
+  index dicts until one of them writes, which then copies the dicts (copy-on-write).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import operator
+import threading
+import uuid
+import warnings
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import UTC, datetime
+from typing import Any, Final
+
+import attrs
+
+from scimpolicy.errors import (
+    FilterSyntaxError,
+    InvalidValueError,
+    LoadError,
+    PathSyntaxError,
+    PreconditionFailedError,
+    ResourceNotFoundError,
+    ScimError,
+    UniquenessError,
+)
+from scimpolicy.scim.filter_match import Predicate, bind_filter, sort_key, uses_groups
+from scimpolicy.scim.filter_nodes import And, Compare, CompareOp, Filter, Or
+from scimpolicy.scim.filter_parser import parse_attr_path, parse_filter
+from scimpolicy.scim.models import Group, Member, Meta, User
+from scimpolicy.scim.patch import apply_patch, parse_patch
+from scimpolicy.scim.projection import Projection, make_projection
+from scimpolicy.scim.schema import GROUP, USER, ResourceType
+from scimpolicy.scim.serde import (
+    CanonicalDoc,
+    normalize,
+    structure_group,
+    structure_user,
+    to_canonical,
+    to_json,
+)
+
+__all__ = [
+    "LIST_RESPONSE_SCHEMA",
+    "Directory",
+    "GroupRef",
+    "IgnoredAttributeWarning",
+]
+
+LIST_RESPONSE_SCHEMA: Final = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
+
+
+class IgnoredAttributeWarning(UserWarning):
+    """A payload carried a read-only attribute that was ignored (``groups`` on a User)."""
+
+
+@attrs.frozen
+class GroupRef:
+    """One value of a User's read-only ``groups`` attribute (RFC 7643 §4.1.2)."""
+
+    value: str
+    display: str
+    type: str  # "direct" or "indirect"
+    ref: str | None = None
+
+
+@attrs.define
+class _State:
+    """Everything a directory holds. Shared between forks until one writes."""
+
+    users: dict[str, User] = attrs.Factory(dict)
+    groups: dict[str, Group] = attrs.Factory(dict)
+    user_names: dict[str, str] = attrs.Factory(dict)  # casefolded userName -> id
+    external_ids: dict[tuple[str, str], frozenset[str]] = attrs.Factory(dict)
+    memberships: dict[str, frozenset[str]] = attrs.Factory(dict)  # member -> groups
+    version: int = 0
+
+    def copy(self) -> _State:
+        return _State(
+            dict(self.users),
+            dict(self.groups),
+            dict(self.user_names),
+            dict(self.external_ids),
+            dict(self.memberships),
+            self.version,
+        )
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@functools.lru_cache(maxsize=1024)
+def _compiled(
+    text: str, resource_type: ResourceType
+) -> tuple[Filter, Predicate | None]:
+    """Parse and bind a filter once; ``None`` when it needs a groups resolver."""
+    node = parse_filter(text)
+    if uses_groups(node):
+        # Bound per search: the predicate must read that directory's memberships.
+        bind_filter(node, text, resource_type, groups_of=lambda _: ())
+        return node, None
+    return node, bind_filter(node, text, resource_type)
+
+
+class Directory:
+    """An in-memory SCIM 2.0 directory of users and groups (RFC 7643, RFC 7644).
+
+    The methods take and return SCIM JSON dicts as identity providers send them.
+    Typed reads for policy evaluation: :meth:`user_by_name`, :meth:`groups_of`,
+    :meth:`group_names_of`, :meth:`users`, :meth:`groups`.
+
+    :param clock: returns the current time (UTC) for ``meta``; inject one in tests.
+    :param base_url: the service's base URL; when set, ``meta.location`` is filled.
+    :param ignore_unknown_extensions: drop attributes of unknown extension schemas
+        instead of rejecting the payload with ``invalidSyntax``.
+    :param id_factory: makes new resource ids (default: random UUIDs).
+    """
+
+    def __init__(
+        self,
+        *,
+        clock: Callable[[], datetime] = _utc_now,
+        base_url: str | None = None,
+        ignore_unknown_extensions: bool = False,
+        id_factory: Callable[[], str] | None = None,
+    ) -> None:
+        self._clock = clock
+        self._base_url = base_url.rstrip("/") if base_url else None
+        self._ignore_unknown = ignore_unknown_extensions
+        self._new_id = id_factory or (lambda: str(uuid.uuid4()))
+        self._lock = threading.RLock()
+        self._state = _State()
+        self._owned = True
+
+    # -- forks -------------------------------------------------------------------------
+
+    def fork(self) -> Directory:
+        """Return an independent copy in O(1); writes to either never reach the other.
+
+        The two share their data until one writes (copy-on-write), so forking a large
+        directory for a what-if question is cheap.
+        """
+        with self._lock:
+            other = Directory.__new__(Directory)
+            other._clock = self._clock  # noqa: SLF001  same class
+            other._base_url = self._base_url  # noqa: SLF001
+            other._ignore_unknown = self._ignore_unknown  # noqa: SLF001
+            other._new_id = self._new_id  # noqa: SLF001
+            other._lock = threading.RLock()  # noqa: SLF001
+            other._state = self._state  # noqa: SLF001
+            other._owned = False  # noqa: SLF001
+            self._owned = False
+            return other
+
+    def _writable(self) -> _State:
+        """The state to write to, copied first if it is shared with a fork."""
+        if not self._owned:
+            self._state = self._state.copy()
+            self._owned = True
+        return self._state
+
+    def _next_meta(self, resource_type: str, previous: Meta | None = None) -> Meta:
+        state = self._writable()
+        state.version += 1
+        now = self._clock()
+        version = f'W/"{state.version}"'
+        if previous is None:
+            return Meta(resource_type, now, now, version)
+        return Meta(resource_type, previous.created, now, version)
+
+    # -- typed reads ---------------------------------------------------------------------
+
+    def user(self, user_id: str) -> User | None:
+        """Return the user with this id, or ``None``."""
+        return self._state.users.get(user_id)
+
+    def group(self, group_id: str) -> Group | None:
+        """Return the group with this id, or ``None``."""
+        return self._state.groups.get(group_id)
+
+    def user_by_name(self, user_name: str, *, active_only: bool = False) -> User | None:
+        """Return the user whose ``userName`` equals *user_name* ignoring case.
+
+        With *active_only*, a user with ``active=false`` counts as absent, as it does
+        for policy (SPEC §3).
+        """
+        state = self._state
+        user_id = state.user_names.get(user_name.casefold())
+        user = None if user_id is None else state.users.get(user_id)
+        if user is not None and active_only and not user.is_active:
+            return None
+        return user
+
+    def users(self) -> Iterator[User]:
+        """Iterate over a consistent snapshot of all users."""
+        with self._lock:
+            snapshot = list(self._state.users.values())
+        return iter(snapshot)
+
+    def groups(self) -> Iterator[Group]:
+        """Iterate over a consistent snapshot of all groups."""
+        with self._lock:
+            snapshot = list(self._state.groups.values())
+        return iter(snapshot)
+
+    def groups_of(
+        self, member_id: str, *, transitive: bool = True
+    ) -> tuple[Group, ...]:
+        """Return the groups *member_id* (a user or group id) belongs to.
+
+        With *transitive* (the default) groups reached through nested groups count too;
+        cycles among nested groups are harmless.
+        """
+        with self._lock:
+            state = self._state
+            return tuple(
+                state.groups[group_id]
+                for group_id, _ in _group_ids(state, member_id, transitive=transitive)
+            )
+
+    def group_names_of(self, member_id: str) -> frozenset[str]:
+        """Return the ``displayName`` of every group the member belongs to (transitively)."""
+        return frozenset(group.display_name for group in self.groups_of(member_id))
+
+    # -- users -------------------------------------------------------------------------
+
+    def create_user(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """Create a user from a SCIM JSON payload (RFC 7644 §3.3) and return it.
+
+        :raises InvalidSyntaxError: an unknown attribute or extension schema.
+        :raises InvalidValueError: a missing ``userName`` or a value of the wrong type.
+        :raises UniquenessError: the ``userName`` is taken (compared ignoring case).
+        """
+        doc = self._normalize(payload, USER)
+        with self._lock:
+            state = self._state
+            folded = doc["userName"].casefold()
+            if folded in state.user_names:
+                raise _name_taken(doc["userName"])
+            user = structure_user(doc, self._fresh_id(state), self._next_meta("User"))
+            self._put_user(self._writable(), user, None)
+            return self._user_json(user)
+
+    def get_user(
+        self,
+        user_id: str,
+        *,
+        attributes: str | Sequence[str] | None = None,
+        excluded_attributes: str | Sequence[str] | None = None,
+    ) -> dict[str, Any]:
+        """Return a user as SCIM JSON (RFC 7644 §3.4.1).
+
+        :raises ResourceNotFoundError: no user has this id.
+        """
+        projection = make_projection(USER, attributes, excluded_attributes)
+        with self._lock:
+            return projection.apply(self._user_json(self._existing_user(user_id)))
+
+    def replace_user(
+        self, user_id: str, payload: dict[str, Any], *, if_match: str | None = None
+    ) -> dict[str, Any]:
+        """Replace a user's attributes (RFC 7644 §3.5.1); read-only input is ignored.
+
+        :raises PreconditionFailedError: *if_match* is not the current version.
+        """
+        doc = self._normalize(payload, USER)
+        with self._lock:
+            current = self._existing_user(user_id)
+            _check_version(current.meta, if_match)
+            return self._commit_user(current, doc)
+
+    def patch_user(
+        self, user_id: str, patch: dict[str, Any], *, if_match: str | None = None
+    ) -> dict[str, Any]:
+        """Apply a SCIM PATCH (RFC 7644 §3.5.2) to a user, atomically; return the user.
+
+        :raises PathSyntaxError: a malformed path or an unknown attribute (invalidPath).
+        :raises NoTargetError: a path filter that matches nothing.
+        :raises MutabilityError: a change to a read-only or required attribute.
+        """
+        operations = parse_patch(patch)
+        with self._lock:
+            current = self._existing_user(user_id)
+            _check_version(current.meta, if_match)
+            doc = apply_patch(to_canonical(current), operations, USER)
+            return self._commit_user(current, self._normalize(doc, USER))
+
+    def delete_user(self, user_id: str, *, if_match: str | None = None) -> None:
+        """Delete a user and remove it from every group (RFC 7644 §3.6)."""
+        with self._lock:
+            current = self._existing_user(user_id)
+            _check_version(current.meta, if_match)
+            state = self._writable()
+            self._drop_member(state, user_id)
+            self._remove_user_indexes(state, current)
+            del state.users[user_id]
+
+    def search_users(
+        self,
+        filter: str | None = None,  # noqa: A002  the SCIM parameter's name
+        *,
+        start_index: int = 1,
+        count: int | None = None,
+        sort_by: str | None = None,
+        sort_order: str = "ascending",
+        attributes: str | Sequence[str] | None = None,
+        excluded_attributes: str | Sequence[str] | None = None,
+    ) -> dict[str, Any]:
+        """Query users (RFC 7644 §3.4.2) and return a ListResponse body.
+
+        ``start_index`` is 1-based (values below 1 read as 1); ``count`` caps the page
+        (negative reads as 0; ``None`` returns every match).
+
+        :raises FilterSyntaxError: a malformed filter or an unknown attribute.
+        """
+        return self._search(
+            USER,
+            filter,
+            start_index,
+            count,
+            sort_by,
+            sort_order,
+            make_projection(USER, attributes, excluded_attributes),
+        )
+
+    # -- groups ------------------------------------------------------------------------
+
+    def create_group(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """Create a group; every member must be an existing user or group."""
+        doc = self._normalize(payload, GROUP)
+        with self._lock:
+            state = self._state
+            group_id = self._fresh_id(state)
+            members = self._checked_members(state, doc, group_id)
+            group = attrs.evolve(
+                structure_group(doc, group_id, self._next_meta("Group")),
+                members=members,
+            )
+            self._put_group(self._writable(), group, None)
+            return self._group_json(group)
+
+    def get_group(
+        self,
+        group_id: str,
+        *,
+        attributes: str | Sequence[str] | None = None,
+        excluded_attributes: str | Sequence[str] | None = None,
+    ) -> dict[str, Any]:
+        """Return a group as SCIM JSON."""
+        projection = make_projection(GROUP, attributes, excluded_attributes)
+        with self._lock:
+            return projection.apply(self._group_json(self._existing_group(group_id)))
+
+    def replace_group(
+        self, group_id: str, payload: dict[str, Any], *, if_match: str | None = None
+    ) -> dict[str, Any]:
+        """Replace a group's attributes, members included (RFC 7644 §3.5.1)."""
+        doc = self._normalize(payload, GROUP)
+        with self._lock:
+            current = self._existing_group(group_id)
+            _check_version(current.meta, if_match)
+            return self._commit_group(current, doc)
+
+    def patch_group(
+        self, group_id: str, patch: dict[str, Any], *, if_match: str | None = None
+    ) -> dict[str, Any]:
+        """Apply a SCIM PATCH to a group (``members`` add/remove included), atomically."""
+        operations = parse_patch(patch)
+        with self._lock:
+            current = self._existing_group(group_id)
+            _check_version(current.meta, if_match)
+            doc = apply_patch(to_canonical(current), operations, GROUP)
+            return self._commit_group(current, self._normalize(doc, GROUP))
+
+    def delete_group(self, group_id: str, *, if_match: str | None = None) -> None:
+        """Delete a group, and remove it from groups that nest it."""
+        with self._lock:
+            current = self._existing_group(group_id)
+            _check_version(current.meta, if_match)
+            state = self._writable()
+            self._drop_member(state, group_id)
+            self._remove_group_indexes(state, current)
+            del state.groups[group_id]
+
+    def search_groups(
+        self,
+        filter: str | None = None,  # noqa: A002  the SCIM parameter's name
+        *,
+        start_index: int = 1,
+        count: int | None = None,
+        sort_by: str | None = None,
+        sort_order: str = "ascending",
+        attributes: str | Sequence[str] | None = None,
+        excluded_attributes: str | Sequence[str] | None = None,
+    ) -> dict[str, Any]:
+        """Query groups (RFC 7644 §3.4.2) and return a ListResponse body."""
+        return self._search(
+            GROUP,
+            filter,
+            start_index,
+            count,
+            sort_by,
+            sort_order,
+            make_projection(GROUP, attributes, excluded_attributes),
+        )
+
+    # -- bulk import -------------------------------------------------------------------
+
+    def import_resources(
+        self,
+        users: Iterable[dict[str, Any]] = (),
+        groups: Iterable[dict[str, Any]] = (),
+    ) -> None:
+        """Add users and then groups from SCIM JSON, keeping their ``id``s, all or nothing.
+
+        This is how exports (``GET /Users`` pages, IdP dumps) are loaded: group
+        ``members`` refer to the ids in the export, so ids are kept (a missing ``id``
+        gets a new one). Groups may nest groups listed later. If any resource is
+        rejected, nothing is added and the error says which one
+        (:class:`~scimpolicy.errors.LoadError` carries its position in the input).
+        """
+        with self._lock:
+            work = self.fork()
+            for index, payload in enumerate(users):
+                with _at("users", index):
+                    work._restore_user(payload)  # noqa: SLF001  same class
+            pending: list[tuple[int, str, CanonicalDoc]] = []
+            for index, payload in enumerate(groups):
+                with _at("groups", index):
+                    pending.append((index, *work._restore_group(payload)))  # noqa: SLF001
+            for index, group_id, doc in pending:
+                with _at("groups", index):
+                    work._restore_members(group_id, doc)  # noqa: SLF001
+            self._state = work._state  # noqa: SLF001
+            self._owned = work._owned  # noqa: SLF001
+
+    def _restore_user(self, payload: dict[str, Any]) -> None:
+        doc = self._normalize(payload, USER)
+        state = self._state
+        user_id = self._given_id(state, payload)
+        if doc["userName"].casefold() in state.user_names:
+            raise _name_taken(doc["userName"])
+        user = structure_user(doc, user_id, self._next_meta("User"))
+        self._put_user(self._writable(), user, None)
+
+    def _restore_group(self, payload: dict[str, Any]) -> tuple[str, CanonicalDoc]:
+        doc = self._normalize(payload, GROUP)
+        group_id = self._given_id(self._state, payload)
+        group = structure_group(
+            {**doc, "members": []}, group_id, self._next_meta("Group")
+        )
+        self._put_group(self._writable(), group, None)
+        return group_id, doc
+
+    def _restore_members(self, group_id: str, doc: CanonicalDoc) -> None:
+        current = self._state.groups[group_id]
+        members = self._checked_members(self._state, doc, group_id)
+        self._put_group(
+            self._writable(), attrs.evolve(current, members=members), current
+        )
+
+    def _given_id(self, state: _State, payload: dict[str, Any]) -> str:
+        given = payload.get("id")
+        if given is None:
+            return self._fresh_id(state)
+        if not isinstance(given, str) or not given:
+            raise InvalidValueError("`id`: expected a non-empty string")
+        if given in state.users or given in state.groups:
+            raise UniquenessError(f"id `{given}` is used twice")
+        return given
+
+    # -- internals: writes ------------------------------------------------------------------
+
+    def _normalize(self, payload: object, resource_type: ResourceType) -> CanonicalDoc:
+        doc, ignored = normalize(
+            payload, resource_type, ignore_unknown_extensions=self._ignore_unknown
+        )
+        if ignored:
+            warnings.warn(
+                f"ignored read-only attribute(s) {', '.join(f'`{n}`' for n in ignored)}: "
+                "group membership changes only through Group resources (RFC 7643 §4.1.2)",
+                IgnoredAttributeWarning,
+                stacklevel=3,
+            )
+        return doc
+
+    def _fresh_id(self, state: _State) -> str:
+        new_id = self._new_id()
+        if new_id in state.users or new_id in state.groups:
+            raise InvalidValueError(f"id factory returned `{new_id}`, which is in use")
+        return new_id
+
+    def _commit_user(self, current: User, doc: CanonicalDoc) -> dict[str, Any]:
+        if doc == to_canonical(current):
+            return self._user_json(
+                current
+            )  # nothing changed: same version (RFC 7644 §3.5.2.1)
+        state = self._state
+        owner = state.user_names.get(doc["userName"].casefold())
+        if owner is not None and owner != current.id:
+            raise _name_taken(doc["userName"])
+        user = structure_user(doc, current.id, self._next_meta("User", current.meta))
+        self._put_user(self._writable(), user, current)
+        return self._user_json(user)
+
+    def _commit_group(self, current: Group, doc: CanonicalDoc) -> dict[str, Any]:
+        state = self._state
+        members = self._checked_members(state, doc, current.id)
+        candidate = attrs.evolve(
+            structure_group(doc, current.id, current.meta), members=members
+        )
+        if candidate == current:
+            return self._group_json(current)
+        group = attrs.evolve(candidate, meta=self._next_meta("Group", current.meta))
+        self._put_group(self._writable(), group, current)
+        return self._group_json(group)
+
+    def _checked_members(
+        self, state: _State, doc: CanonicalDoc, group_id: str
+    ) -> tuple[Member, ...]:
+        """Members with ``type`` filled in, duplicates dropped, each one existing."""
+        members: dict[str, Member] = {}
+        for record in doc.get("members", ()):
+            value = record["value"]
+            if value in members:
+                continue
+            if value == group_id:
+                raise InvalidValueError(
+                    "`members`: a group cannot be a member of itself"
+                )
+            if value in state.users:
+                kind = "User"
+            elif value in state.groups:
+                kind = "Group"
+            else:
+                raise InvalidValueError(f"`members`: no user or group has id `{value}`")
+            given = record.get("type")
+            if given is not None and given.casefold() != kind.casefold():
+                raise InvalidValueError(
+                    f"`members`: `{value}` is a {kind}, not a {given}"
+                )
+            members[value] = Member(
+                value, kind, record.get("$ref"), record.get("display")
+            )
+        return tuple(members.values())
+
+    def _put_user(self, state: _State, user: User, previous: User | None) -> None:
+        if previous is not None:
+            self._remove_user_indexes(state, previous)
+        state.users[user.id] = user
+        state.user_names[user.user_name.casefold()] = user.id
+        if user.external_id is not None:
+            _index_add(state.external_ids, ("User", user.external_id), user.id)
+
+    def _remove_user_indexes(self, state: _State, user: User) -> None:
+        state.user_names.pop(user.user_name.casefold(), None)
+        if user.external_id is not None:
+            _index_remove(state.external_ids, ("User", user.external_id), user.id)
+
+    def _put_group(self, state: _State, group: Group, previous: Group | None) -> None:
+        if previous is not None:
+            self._remove_group_indexes(state, previous)
+        state.groups[group.id] = group
+        for member in group.members:
+            _index_add(state.memberships, member.value, group.id)
+        if group.external_id is not None:
+            _index_add(state.external_ids, ("Group", group.external_id), group.id)
+
+    def _remove_group_indexes(self, state: _State, group: Group) -> None:
+        for member in group.members:
+            _index_remove(state.memberships, member.value, group.id)
+        if group.external_id is not None:
+            _index_remove(state.external_ids, ("Group", group.external_id), group.id)
+
+    def _drop_member(self, state: _State, member_id: str) -> None:
+        """Remove *member_id* from every group listing it; those groups get a new version."""
+        for group_id in state.memberships.get(member_id, frozenset()):
+            group = state.groups[group_id]
+            members = tuple(m for m in group.members if m.value != member_id)
+            meta = self._next_meta("Group", group.meta)
+            self._put_group(
+                state, attrs.evolve(group, members=members, meta=meta), group
+            )
+        state.memberships.pop(member_id, None)
+
+    # -- internals: reads --------------------------------------------------------------------
+
+    def _existing_user(self, user_id: str) -> User:
+        user = self._state.users.get(user_id)
+        if user is None:
+            raise ResourceNotFoundError(f"no user has id `{user_id}`")
+        return user
+
+    def _existing_group(self, group_id: str) -> Group:
+        group = self._state.groups.get(group_id)
+        if group is None:
+            raise ResourceNotFoundError(f"no group has id `{group_id}`")
+        return group
+
+    def _group_refs(self, state: _State, user_id: str) -> list[GroupRef]:
+        return [
+            GroupRef(
+                group_id,
+                state.groups[group_id].display_name,
+                kind,
+                self._ref(GROUP, group_id),
+            )
+            for group_id, kind in _group_ids(state, user_id, transitive=True)
+        ]
+
+    def _ref(self, resource_type: ResourceType, resource_id: str) -> str | None:
+        if self._base_url is None:
+            return None
+        return f"{self._base_url}{resource_type.endpoint}/{resource_id}"
+
+    def _user_json(self, user: User) -> dict[str, Any]:
+        groups = [
+            {
+                "value": ref.value,
+                **({"$ref": ref.ref} if ref.ref else {}),
+                "display": ref.display,
+                "type": ref.type,
+            }
+            for ref in self._group_refs(self._state, user.id)
+        ]
+        return to_json(user, groups=groups, base_url=self._base_url)
+
+    def _group_json(self, group: Group) -> dict[str, Any]:
+        return to_json(group, base_url=self._base_url)
+
+    def _search(
+        self,
+        resource_type: ResourceType,
+        text: str | None,
+        start_index: int,
+        count: int | None,
+        sort_by: str | None,
+        sort_order: str,
+        projection: Projection,
+    ) -> dict[str, Any]:
+        node: Filter | None = None
+        predicate: Predicate | None = None
+        if text is not None and text.strip():
+            node, predicate = _compiled(text, resource_type)
+        key = _sort_key(sort_by, resource_type)
+        descending = _descending(sort_order)
+        with self._lock:
+            state = self._state
+            matches = _candidates(state, resource_type, node)
+            if node is not None and predicate is None:
+                # The filter reads `groups`: bind it to this state and filter under the
+                # lock, so memberships and users are seen at the same moment.
+                in_state = bind_filter(
+                    node,
+                    text or "",
+                    resource_type,
+                    groups_of=functools.partial(self._group_refs, state),
+                )
+                matches = [resource for resource in matches if in_state(resource)]
+        if predicate is not None:
+            # The candidates are a snapshot of immutable models: no lock needed.
+            matches = [resource for resource in matches if predicate(resource)]
+        if key is not None:
+            keyed = [(key(resource), resource) for resource in matches]
+            present = [pair for pair in keyed if pair[0] is not None]
+            present.sort(key=operator.itemgetter(0), reverse=descending)
+            absent = [resource for value, resource in keyed if value is None]
+            # RFC 7644 §3.4.2.3: unassigned values sort last ascending, first descending.
+            ordered = [resource for _, resource in present]
+            matches = absent + ordered if descending else ordered + absent
+        start = max(start_index, 1)
+        page = matches[start - 1 :]
+        if count is not None:
+            page = page[: max(count, 0)]
+        render = self._user_json if resource_type is USER else self._group_json
+        with self._lock:
+            resources = [projection.apply(render(resource)) for resource in page]
+        return {
+            "schemas": [LIST_RESPONSE_SCHEMA],
+            "totalResults": len(matches),
+            "startIndex": start,
+            "itemsPerPage": len(resources),
+            "Resources": resources,
+        }
+
+
+@contextlib.contextmanager
+def _at(kind: str, index: int) -> Iterator[None]:
+    try:
+        yield
+    except ScimError as error:
+        raise LoadError(kind, index, error) from error
+
+
+def _descending(sort_order: str) -> bool:
+    folded = sort_order.casefold()
+    if folded not in ("ascending", "descending"):
+        raise InvalidValueError(
+            f"`sortOrder` must be `ascending` or `descending`, got `{sort_order}`"
+        )
+    return folded == "descending"
+
+
+def _sort_key(
+    sort_by: str | None, resource_type: ResourceType
+) -> Callable[[Any], Any] | None:
+    if sort_by is None or not sort_by.strip():
+        return None
+    try:
+        return sort_key(parse_attr_path(sort_by), sort_by, resource_type)
+    except FilterSyntaxError as error:
+        raise PathSyntaxError(
+            error.message, error.source, error.span, origin="sortBy"
+        ) from None
+
+
+_INDEXED: Final = {"id": "id", "username": "userName", "externalid": "externalId"}
+
+
+def _index_lookup(
+    state: _State, resource_type: ResourceType, node: Filter
+) -> set[str] | None:
+    """Ids that can satisfy *node*, from the indexes, or ``None`` when a scan is needed."""
+    if isinstance(node, And):
+        left = _index_lookup(state, resource_type, node.left)
+        right = _index_lookup(state, resource_type, node.right)
+        if left is None:
+            return right
+        return left if right is None else left & right
+    if isinstance(node, Or):
+        left = _index_lookup(state, resource_type, node.left)
+        right = _index_lookup(state, resource_type, node.right)
+        return None if left is None or right is None else left | right
+    if not isinstance(node, Compare) or node.op is not CompareOp.EQ:
+        return None
+    path = node.path
+    if path.sub is not None or not isinstance(node.value, str):
+        return None
+    if (
+        path.urn is not None
+        and path.urn.casefold() != resource_type.schema.id.casefold()
+    ):
+        return None
+    field = _INDEXED.get(path.attr.casefold())
+    if field == "id":
+        return {node.value}
+    if field == "externalId":
+        return set(state.external_ids.get((resource_type.name, node.value), ()))
+    if field == "userName" and resource_type is USER:
+        found = state.user_names.get(node.value.casefold())
+        return set() if found is None else {found}
+    return None
+
+
+def _candidates(
+    state: _State, resource_type: ResourceType, node: Filter | None
+) -> list[Any]:
+    table: dict[str, Any] = state.users if resource_type is USER else state.groups
+    ids = None if node is None else _index_lookup(state, resource_type, node)
+    if ids is None:
+        return list(table.values())
+    return [table[i] for i in ids if i in table]
+
+
+def _group_ids(
+    state: _State, member_id: str, *, transitive: bool
+) -> list[tuple[str, str]]:
+    """``(group id, "direct" | "indirect")`` for every group of a member, cycle-safe."""
+    direct = sorted(state.memberships.get(member_id, ()))
+    found = dict.fromkeys(direct, "direct")
+    if transitive:
+        frontier = list(direct)
+        while frontier:
+            for parent in sorted(state.memberships.get(frontier.pop(), ())):
+                if parent not in found:
+                    found[parent] = "indirect"
+                    frontier.append(parent)
+    return list(found.items())
+
+
+def _index_add(index: dict[Any, frozenset[str]], key: Any, value: str) -> None:
+    index[key] = index.get(key, frozenset()) | {value}
+
+
+def _index_remove(index: dict[Any, frozenset[str]], key: Any, value: str) -> None:
+    remaining = index.get(key, frozenset()) - {value}
+    if remaining:
+        index[key] = remaining
+    else:
+        index.pop(key, None)
+
+
+def _check_version(meta: Meta, if_match: str | None) -> None:
+    """RFC 7644 §3.14: ``If-Match`` must name the current version (or be ``*``)."""
+    if if_match is None:
+        return
+    tags = [tag.strip() for tag in if_match.split(",")]
+    if "*" in tags or meta.version in tags or meta.version.removeprefix("W/") in tags:
+        return
+    raise PreconditionFailedError(
+        f"version `{if_match}` does not match the current version `{meta.version}`"
+    )
+
+
+def _name_taken(user_name: str) -> UniquenessError:
+    return UniquenessError(f"userName `{user_name}` is already taken")

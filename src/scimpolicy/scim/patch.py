@@ -1,0 +1,482 @@
+"""SCIM PATCH (RFC 7644 §3.5.2): read a PatchOp request, apply it to a document.
+
+Stage: a PatchOp JSON body → :func:`parse_patch` → :class:`PatchOperation` values →
+:func:`apply_patch` on a canonical document (``serde``) → a new canonical document.
+
+Invariants: :func:`apply_patch` never mutates the document or the request it is given
+(it works on a private copy), so a failing operation leaves nothing half-applied; the
+directory validates and commits the result as a whole (RFC 7644 §3.5.2: atomic).
+
+Identity-provider quirks accepted on purpose (``docs/directory.md``): ``op`` in any case
+(Entra sends ``Replace``); string booleans (``"False"``) for boolean attributes and in
+path filters (``[primary eq "True"]``); Okta's path-less ``replace`` of ``active``;
+Entra's member removal with the members in ``value`` instead of a path filter; and
+``add`` on ``emails[type eq "work"].value`` with no work email creates that email.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from typing import Any, Final
+
+import attrs
+
+from scimpolicy.errors import (
+    FilterSyntaxError,
+    InvalidSyntaxError,
+    InvalidValueError,
+    MutabilityError,
+    NoTargetError,
+    PathSyntaxError,
+    Span,
+)
+from scimpolicy.scim.filter_match import bind_record_filter
+from scimpolicy.scim.filter_nodes import And, Compare, CompareOp, Filter, PatchPath
+from scimpolicy.scim.filter_parser import parse_patch_path
+from scimpolicy.scim.schema import Attribute, Mutability, ResourceType, Schema
+from scimpolicy.scim.serde import CanonicalDoc, check_value, structure_record
+
+__all__ = ["PATCH_SCHEMA", "PatchOp", "PatchOperation", "apply_patch", "parse_patch"]
+
+PATCH_SCHEMA: Final = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
+
+
+class PatchOp(enum.StrEnum):
+    """The three PATCH operations (wire spelling, lowercase)."""
+
+    ADD = "add"
+    REMOVE = "remove"
+    REPLACE = "replace"
+
+
+@attrs.frozen
+class PatchOperation:
+    """One operation of a PatchOp request; ``where`` locates it for messages."""
+
+    op: PatchOp
+    path: PatchPath | None
+    value: Any
+    where: str
+    path_text: str | None = None
+
+
+def parse_patch(body: object) -> tuple[PatchOperation, ...]:
+    """Read a PatchOp request body (RFC 7644 §3.5.2) into operations.
+
+    :raises InvalidSyntaxError: not a PatchOp message, or an operation without a valid
+        ``op``.
+    :raises InvalidValueError: ``add``/``replace`` without a ``value``.
+    :raises PathSyntaxError: a malformed ``path`` (``invalidPath``), with its position.
+    :raises NoTargetError: ``remove`` without a ``path`` (RFC 7644 §3.5.2.2).
+    """
+    if not isinstance(body, dict):
+        raise InvalidSyntaxError("a PATCH request must be a JSON object")
+    fields = {
+        key.casefold(): value for key, value in body.items() if isinstance(key, str)
+    }
+    schemas = fields.get("schemas")
+    if not isinstance(schemas, list) or PATCH_SCHEMA.casefold() not in (
+        urn.casefold() for urn in schemas if isinstance(urn, str)
+    ):
+        raise InvalidSyntaxError(
+            f'a PATCH request must list `schemas: ["{PATCH_SCHEMA}"]`'
+        )
+    operations = fields.get("operations")
+    if not isinstance(operations, list) or not operations:
+        raise InvalidSyntaxError("a PATCH request needs a non-empty `Operations` list")
+    return tuple(_parse_operation(item, index) for index, item in enumerate(operations))
+
+
+def _parse_operation(item: object, index: int) -> PatchOperation:
+    where = f"Operations[{index}]"
+    if not isinstance(item, dict):
+        raise InvalidSyntaxError(f"`{where}`: expected an object with `op`")
+    fields = {
+        key.casefold(): value for key, value in item.items() if isinstance(key, str)
+    }
+    raw_op = fields.get("op")
+    try:
+        op = PatchOp(raw_op.casefold()) if isinstance(raw_op, str) else None
+    except ValueError:
+        op = None
+    if op is None:
+        raise InvalidSyntaxError(
+            f"`{where}`: `op` must be `add`, `remove` or `replace`, got `{raw_op}`"
+        )
+    raw_path = fields.get("path")
+    path: PatchPath | None = None
+    if raw_path is not None and raw_path != "":
+        if not isinstance(raw_path, str):
+            raise InvalidSyntaxError(f"`{where}`: `path` must be a string")
+        try:
+            path = parse_patch_path(raw_path)
+        except PathSyntaxError as error:
+            raise PathSyntaxError(
+                error.message, error.source, error.span, origin=f"{where}.path"
+            ) from None
+    if "value" not in fields and op is not PatchOp.REMOVE:
+        raise InvalidValueError(f"`{where}`: `{op}` needs a `value`")
+    if path is None and op is PatchOp.REMOVE:
+        raise NoTargetError(f"`{where}`: `remove` needs a `path` (RFC 7644 §3.5.2.2)")
+    return PatchOperation(op, path, fields.get("value"), where, raw_path or None)
+
+
+def _copy(value: Any) -> Any:
+    """Copy a JSON-like value (dicts, lists, scalars) deeply and quickly."""
+    if isinstance(value, dict):
+        return {key: _copy(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_copy(item) for item in value]
+    return value
+
+
+def apply_patch(
+    doc: CanonicalDoc,
+    operations: tuple[PatchOperation, ...],
+    resource_type: ResourceType,
+) -> CanonicalDoc:
+    """Apply *operations* in order to a copy of *doc* and return the copy.
+
+    :raises PathSyntaxError: a path naming an attribute the schema lacks (invalidPath).
+    :raises NoTargetError: a path filter that matches no value.
+    :raises MutabilityError: a change to a read-only, immutable or required attribute.
+    :raises InvalidValueError: a value of the wrong type.
+    """
+    result = _copy(doc)
+    for operation in operations:
+        _Applier(result, operation, resource_type).run()
+    for schema in resource_type.extensions:
+        if result.get(schema.id) == {}:
+            del result[schema.id]
+    return result
+
+
+class _Applier:
+    """Applies one operation to a working document."""
+
+    def __init__(
+        self, doc: CanonicalDoc, operation: PatchOperation, resource_type: ResourceType
+    ) -> None:
+        self.doc = doc
+        self.operation = operation
+        self.op = operation.op
+        self.where = operation.where
+        self.resource_type = resource_type
+
+    def run(self) -> None:
+        path = self.operation.path
+        if path is None:
+            self.without_path(self.operation.value)
+            return
+        text = self.operation.path_text or ""
+        extension = self.resource_type.schema_by_urn(text)
+        if extension is not None and extension is not self.resource_type.schema:
+            self.without_path({extension.id: self.operation.value})
+            return
+        self.at_path(path, self.operation.value, text)
+
+    # -- no path: the value names the attributes (RFC 7644 §3.5.2.1, §3.5.2.3) --------
+
+    def without_path(self, value: object) -> None:
+        if not isinstance(value, dict):
+            raise InvalidValueError(
+                f"`{self.where}`: without a `path`, `value` must be an object of attributes"
+            )
+        for key, item in value.items():
+            schema = (
+                self.resource_type.schema_by_urn(key) if isinstance(key, str) else None
+            )
+            if schema is not None and schema is not self.resource_type.schema:
+                if not isinstance(item, dict):
+                    raise InvalidValueError(
+                        f"`{self.where}`: `{key}` must be an object"
+                    )
+                for name, sub_value in item.items():
+                    self.at_path(
+                        parse_patch_path(f"{schema.id}:{name}"), sub_value, name
+                    )
+                continue
+            try:
+                path = parse_patch_path(str(key))
+            except PathSyntaxError as error:
+                raise PathSyntaxError(
+                    error.message,
+                    error.source,
+                    error.span,
+                    origin=f"{self.where}.value",
+                ) from None
+            self.at_path(path, item, str(key))
+
+    # -- with a path -----------------------------------------------------------------
+
+    def resolve(self, path: PatchPath, text: str) -> tuple[Schema, Attribute]:
+        resolved = self.resource_type.resolve(path.attr.attr, path.attr.urn)
+        if resolved is None:
+            raise PathSyntaxError(
+                f"unknown attribute `{path.attr.attr}` for a {self.resource_type.name}",
+                text,
+                path.attr.span or Span(0, len(text)),
+                origin=f"{self.where}.path",
+            )
+        schema, attribute = resolved
+        if attribute.mutability is Mutability.READ_ONLY:
+            raise MutabilityError(f"`{self.where}`: `{attribute.name}` is read-only")
+        return schema, attribute
+
+    def container(self, schema: Schema) -> dict[str, Any]:
+        if schema is self.resource_type.schema:
+            return self.doc
+        extension: dict[str, Any] = self.doc.setdefault(schema.id, {})
+        return extension
+
+    def at_path(self, path: PatchPath, value: object, text: str) -> None:
+        schema, attribute = self.resolve(path, text)
+        container = self.container(schema)
+        sub_name = path.sub if path.sub is not None else path.attr.sub
+        sub = None
+        if sub_name is not None:
+            sub = attribute.sub(sub_name)
+            if sub is None:
+                raise PathSyntaxError(
+                    f"unknown sub-attribute `{sub_name}` of `{attribute.name}`",
+                    text,
+                    Span(0, len(text)),
+                    origin=f"{self.where}.path",
+                )
+            if sub.mutability is Mutability.READ_ONLY:
+                raise MutabilityError(
+                    f"`{self.where}`: `{attribute.name}.{sub.name}` is read-only"
+                )
+        if path.filter is not None:
+            self.filtered(container, attribute, path.filter, sub, value, text)
+        elif sub is not None:
+            self.sub_attribute(container, attribute, sub, value)
+        elif self.op is PatchOp.REMOVE:
+            self.remove_attribute(container, attribute, value)
+        else:
+            self.set_attribute(container, attribute, value)
+
+    def check(self, attribute: Attribute, value: object, name: str) -> Any:
+        return check_value(attribute, value, f"{self.where}.value{name}")
+
+    def set_attribute(
+        self, container: dict[str, Any], attribute: Attribute, value: object
+    ) -> None:
+        name = attribute.name
+        if attribute.multi_valued:
+            values = self.check(
+                attribute, value if isinstance(value, list) else [value], ""
+            )
+            new = values or []
+            if self.op is PatchOp.REPLACE:
+                if not new:
+                    self.require_optional(attribute)
+                container[name] = new
+            else:
+                existing = container.setdefault(name, [])
+                for record in new:
+                    if record not in existing:
+                        existing.append(record)
+                        self.settle_primary(existing, record)
+            if not container[name]:
+                del container[name]
+            return
+        checked = self.check(attribute, value, "")
+        if attribute.is_complex and isinstance(checked, dict):
+            # add and replace both merge a complex value: given sub-attributes are set,
+            # the others are kept (RFC 7644 §3.5.2.1, §3.5.2.3).
+            container.setdefault(name, {}).update(checked)
+        elif checked is None:
+            self.require_optional(attribute)
+            container.pop(name, None)
+        else:
+            container[name] = checked
+
+    def remove_attribute(
+        self, container: dict[str, Any], attribute: Attribute, value: object
+    ) -> None:
+        self.require_optional(attribute)
+        if attribute.multi_valued and isinstance(value, list) and value:
+            # Entra: `{"op": "Remove", "path": "members", "value": [{"value": "id"}]}`
+            # removes those members only.
+            doomed = {item.get("value") for item in value if isinstance(item, dict)}
+            kept = [
+                r
+                for r in container.get(attribute.name, [])
+                if r.get("value") not in doomed
+            ]
+            if kept:
+                container[attribute.name] = kept
+            else:
+                container.pop(attribute.name, None)
+            return
+        container.pop(attribute.name, None)
+
+    def sub_attribute(
+        self,
+        container: dict[str, Any],
+        attribute: Attribute,
+        sub: Attribute,
+        value: object,
+    ) -> None:
+        """``name.givenName`` (complex) or ``emails.value`` (every record)."""
+        name = attribute.name
+        if not attribute.multi_valued:
+            record = container.setdefault(name, {})
+            self.set_sub(record, sub, value)
+            if not record:
+                del container[name]
+            return
+        records = container.get(name, [])
+        if not records:
+            if self.op is PatchOp.ADD:
+                record = {}
+                self.set_sub(record, sub, value)
+                if record:
+                    container[name] = [record]
+                return
+            if self.op is PatchOp.REPLACE:
+                raise NoTargetError(f"`{self.where}`: `{name}` has no values")
+            return
+        for record in records:
+            self.set_sub(record, sub, value)
+        container[name] = [record for record in records if record]
+
+    def set_sub(self, record: dict[str, Any], sub: Attribute, value: object) -> None:
+        if sub.mutability is Mutability.IMMUTABLE and sub.name in record:
+            raise MutabilityError(
+                f"`{self.where}`: `{sub.name}` cannot change once set"
+            )
+        if self.op is PatchOp.REMOVE:
+            record.pop(sub.name, None)
+            return
+        checked = self.check(sub, value, "")
+        if checked is None:
+            record.pop(sub.name, None)
+        else:
+            record[sub.name] = checked
+
+    def filtered(
+        self,
+        container: dict[str, Any],
+        attribute: Attribute,
+        where: Filter,
+        sub: Attribute | None,
+        value: object,
+        text: str,
+    ) -> None:
+        """``emails[type eq "work"]`` or ``emails[type eq "work"].value``."""
+        if not attribute.is_complex:
+            raise PathSyntaxError(
+                f"`{attribute.name}` has no sub-attributes to filter with `[...]`",
+                text,
+                Span(0, len(text)),
+                origin=f"{self.where}.path",
+            )
+        matches = self.matcher(attribute, where, text)
+        records = container.get(attribute.name, [])
+        if isinstance(records, dict):
+            records = [records]
+        chosen = [record for record in records if matches(record)]
+        if not chosen:
+            new = None
+            if self.op is PatchOp.ADD and sub is not None:
+                new = self.record_from_filter(attribute, where)
+            if new is None or sub is None:
+                raise NoTargetError(f"`{self.where}`: no value matches `{text}`")
+            self.set_sub(new, sub, value)
+            self.set_attribute(
+                container, attribute, [new] if attribute.multi_valued else new
+            )
+            return
+        if sub is not None:
+            for record in chosen:
+                self.set_sub(record, sub, value)
+                if sub.name == "primary" and record.get("primary") is True:
+                    self.settle_primary(records, record)
+        elif self.op is PatchOp.REMOVE:
+            kept = [
+                record for record in records if not any(record is c for c in chosen)
+            ]
+            if not kept:
+                self.require_optional(attribute)
+            self.store(container, attribute, kept)
+            return
+        else:
+            replacement = self.check(
+                attribute, [value] if attribute.multi_valued else value, ""
+            )
+            new_record = replacement[0] if attribute.multi_valued else replacement
+            for record in chosen:
+                self.replace_record(attribute, record, new_record or {})
+                if record.get("primary") is True:
+                    self.settle_primary(records, record)
+        self.store(container, attribute, [record for record in records if record])
+
+    def store(
+        self, container: dict[str, Any], attribute: Attribute, records: list[Any]
+    ) -> None:
+        if not records:
+            container.pop(attribute.name, None)
+        elif attribute.multi_valued:
+            container[attribute.name] = records
+        else:
+            container[attribute.name] = records[0]
+
+    def replace_record(
+        self, attribute: Attribute, record: dict[str, Any], new: dict[str, Any]
+    ) -> None:
+        for sub in attribute.sub_attributes:
+            if (
+                sub.mutability is Mutability.IMMUTABLE
+                and sub.name in record
+                and new.get(sub.name, record[sub.name]) != record[sub.name]
+            ):
+                raise MutabilityError(
+                    f"`{self.where}`: `{sub.name}` cannot change once set"
+                )
+        if self.op is PatchOp.REPLACE:
+            record.clear()
+        record.update(new)
+
+    def matcher(
+        self, attribute: Attribute, where: Filter, text: str
+    ) -> Callable[[dict[str, Any]], bool]:
+        try:
+            predicate = bind_record_filter(where, text, attribute)
+        except FilterSyntaxError as error:
+            raise PathSyntaxError(
+                error.message, text, error.span, origin=f"{self.where}.path"
+            ) from None
+        return lambda record: predicate(structure_record(attribute, record))
+
+    @staticmethod
+    def record_from_filter(
+        attribute: Attribute, where: Filter
+    ) -> dict[str, Any] | None:
+        """For ``add`` on ``emails[type eq "work"].value`` with no work email: the new
+        record ``{"type": "work"}``, when the filter is a conjunction of ``eq``."""
+        if isinstance(where, And):
+            left = _Applier.record_from_filter(attribute, where.left)
+            right = _Applier.record_from_filter(attribute, where.right)
+            if left is None or right is None:
+                return None
+            return {**left, **right}
+        if isinstance(where, Compare) and where.op is CompareOp.EQ:
+            sub = attribute.sub(where.path.attr)
+            if sub is not None and where.path.sub is None:
+                return {sub.name: where.value}
+        return None
+
+    def require_optional(self, attribute: Attribute) -> None:
+        if attribute.required:
+            raise MutabilityError(f"`{self.where}`: `{attribute.name}` is required")
+
+    @staticmethod
+    def settle_primary(records: list[dict[str, Any]], primary: dict[str, Any]) -> None:
+        """RFC 7643 §2.4: setting a primary value unsets the others."""
+        if primary.get("primary") is True:
+            for record in records:
+                if record is not primary and record.get("primary") is True:
+                    record["primary"] = False
