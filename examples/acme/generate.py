@@ -24,22 +24,119 @@ ENTERPRISE: Final = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
 CORE_USER: Final = "urn:ietf:params:scim:schemas:core:2.0:User"
 CORE_GROUP: Final = "urn:ietf:params:scim:schemas:core:2.0:Group"
 
-GIVEN: Final = (
-    "Ada Alan Alice Amara Ana Arjun Ben Bianca Carla Chen Chloe Daniel Dara Diego Elena "
-    "Emeka Emma Farah Felix Grace Hana Hugo Ines Ivan Jack Jana Jonas Julia Kai Kenji "
-    "Lara Leo Lina Lucas Maya Mei Mateo Mia Nadia Nina Noah Omar Priya Rafael Rosa Sam "
-    "Sara Sofia Tariq Theo Uma Victor Wei Yara Yusuf Zoe"
-).split()
-FAMILY: Final = (
-    "Adams Bauer Becker Chen Costa Dubois Evans Fischer Garcia Gupta Hansen Ito Jensen "
-    "Kim Kowalski Larsen Lopez Martin Meyer Moreau Muller Nakamura Novak Okafor Olsen "
-    "Patel Petrov Quinn Rossi Santos Schmidt Silva Singh Smith Suzuki Tanaka Torres "
-    "Varga Wagner Walsh Weber Wong Yilmaz Zhang"
-).split()
+GIVEN: Final = [
+    "Ada",
+    "Alan",
+    "Alice",
+    "Amara",
+    "Ana",
+    "Arjun",
+    "Ben",
+    "Bianca",
+    "Carla",
+    "Chen",
+    "Chloe",
+    "Daniel",
+    "Dara",
+    "Diego",
+    "Elena",
+    "Emeka",
+    "Emma",
+    "Farah",
+    "Felix",
+    "Grace",
+    "Hana",
+    "Hugo",
+    "Ines",
+    "Ivan",
+    "Jack",
+    "Jana",
+    "Jonas",
+    "Julia",
+    "Kai",
+    "Kenji",
+    "Lara",
+    "Leo",
+    "Lina",
+    "Lucas",
+    "Maya",
+    "Mei",
+    "Mateo",
+    "Mia",
+    "Nadia",
+    "Nina",
+    "Noah",
+    "Omar",
+    "Priya",
+    "Rafael",
+    "Rosa",
+    "Sam",
+    "Sara",
+    "Sofia",
+    "Tariq",
+    "Theo",
+    "Uma",
+    "Victor",
+    "Wei",
+    "Yara",
+    "Yusuf",
+    "Zoe",
+]
+FAMILY: Final = [
+    "Adams",
+    "Bauer",
+    "Becker",
+    "Chen",
+    "Costa",
+    "Dubois",
+    "Evans",
+    "Fischer",
+    "Garcia",
+    "Gupta",
+    "Hansen",
+    "Ito",
+    "Jensen",
+    "Kim",
+    "Kowalski",
+    "Larsen",
+    "Lopez",
+    "Martin",
+    "Meyer",
+    "Moreau",
+    "Muller",
+    "Nakamura",
+    "Novak",
+    "Okafor",
+    "Olsen",
+    "Patel",
+    "Petrov",
+    "Quinn",
+    "Rossi",
+    "Santos",
+    "Schmidt",
+    "Silva",
+    "Singh",
+    "Smith",
+    "Suzuki",
+    "Tanaka",
+    "Torres",
+    "Varga",
+    "Wagner",
+    "Walsh",
+    "Weber",
+    "Wong",
+    "Yilmaz",
+    "Zhang",
+]
 
 DEPARTMENTS: Final = {
-    "Engineering": ("Software Engineer", "Senior Software Engineer", "Staff Engineer",
-                    "Engineering Manager", "Director of Engineering"),
+    "Engineering": (
+        "Software Engineer",
+        "Senior Software Engineer",
+        "Staff Engineer",
+        "Engineering Manager",
+        "Director of Engineering",
+    ),
     "SRE": ("Site Reliability Engineer", "Senior SRE", "SRE Manager"),
     "Security": ("Security Engineer", "Security Analyst", "CISO"),
     "IT": ("IT Support Specialist", "Systems Administrator", "IT Manager"),
@@ -52,24 +149,53 @@ DEPARTMENTS: Final = {
 }
 WEIGHTS: Final = (30, 8, 5, 6, 14, 7, 7, 6, 3, 14)
 DIVISIONS: Final = {
-    "Engineering": "Product", "SRE": "Product", "Security": "Product", "IT": "Operations",
-    "Sales": "Go-to-Market", "Marketing": "Go-to-Market", "Finance": "Operations",
-    "HR": "Operations", "Legal": "Operations", "Support": "Go-to-Market",
+    "Engineering": "Product",
+    "SRE": "Product",
+    "Security": "Product",
+    "IT": "Operations",
+    "Sales": "Go-to-Market",
+    "Marketing": "Go-to-Market",
+    "Finance": "Operations",
+    "HR": "Operations",
+    "Legal": "Operations",
+    "Support": "Go-to-Market",
 }
 TEAMS: Final = {
-    "Engineering": ("Platform", "Payments", "Mobile", "Web", "Data", "Identity", "Search"),
+    "Engineering": (
+        "Platform",
+        "Payments",
+        "Mobile",
+        "Web",
+        "Data",
+        "Identity",
+        "Search",
+    ),
     "SRE": ("Observability", "Infrastructure"),
     "Sales": ("Enterprise", "Mid-Market", "Channel"),
     "Support": ("Tier 1", "Tier 2"),
 }
-PROJECTS: Final = ("Apollo", "Borealis", "Cascade", "Delta", "Ember", "Falcon", "Gemini",
-                   "Helix", "Ion", "Juniper", "Kestrel", "Lumen")
+PROJECTS: Final = (
+    "Apollo",
+    "Borealis",
+    "Cascade",
+    "Delta",
+    "Ember",
+    "Falcon",
+    "Gemini",
+    "Helix",
+    "Ion",
+    "Juniper",
+    "Kestrel",
+    "Lumen",
+)
 
 
 class Company:
     """Builds one IdP's export with a shared random generator."""
 
-    def __init__(self, rng: random.Random, domain: str, locations: tuple[str, ...]) -> None:
+    def __init__(
+        self, rng: random.Random, domain: str, locations: tuple[str, ...]
+    ) -> None:
         self.rng = rng
         self.domain = domain
         self.locations = locations
@@ -91,16 +217,23 @@ class Company:
         rng = self.rng
         given, family = rng.choice(GIVEN), rng.choice(FAMILY)
         department = rng.choices(list(DEPARTMENTS), weights=WEIGHTS)[0]
-        user_type = rng.choices(("Employee", "Contractor", "Intern"), weights=(85, 12, 3))[0]
+        user_type = rng.choices(
+            ("Employee", "Contractor", "Intern"), weights=(85, 12, 3)
+        )[0]
         user_name = self.user_name(given, family)
         location = rng.choice(self.locations)
         user: dict[str, Any] = {
             "schemas": [CORE_USER, ENTERPRISE],
             "id": self.uid(),
-            "externalId": (f"00u{rng.getrandbits(40):010x}" if not entra else self.uid()),
+            "externalId": (
+                f"00u{rng.getrandbits(40):010x}" if not entra else self.uid()
+            ),
             "userName": user_name,
-            "name": {"givenName": given, "familyName": family,
-                     "formatted": f"{given} {family}"},
+            "name": {
+                "givenName": given,
+                "familyName": family,
+                "formatted": f"{given} {family}",
+            },
             "displayName": f"{given} {family}",
             "title": rng.choice(DEPARTMENTS[department]),
             "userType": user_type,
@@ -131,33 +264,63 @@ class Company:
             group_id = self.uid()
             records = [{"value": m, "type": "User"} for m in members]
             records += [{"value": g, "type": "Group"} for g in nested]
-            groups.append({"schemas": [CORE_GROUP], "id": group_id,
-                           "externalId": self.uid(), "displayName": name,
-                           "members": records})
+            groups.append(
+                {
+                    "schemas": [CORE_GROUP],
+                    "id": group_id,
+                    "externalId": self.uid(),
+                    "displayName": name,
+                    "members": records,
+                }
+            )
             return group_id
 
         by_department: dict[str, list[dict[str, Any]]] = {}
         for person in people:
-            by_department.setdefault(person[ENTERPRISE]["department"], []).append(person)
+            by_department.setdefault(person[ENTERPRISE]["department"], []).append(
+                person
+            )
         department_groups = []
         for department, members in by_department.items():
             team_groups = []
             for team in TEAMS.get(department, ()):
                 chosen = [p["id"] for p in members if self.rng.random() < 0.3]
                 team_groups.append(group(f"{department} - {team}", chosen))
-            department_groups.append(group(department, [p["id"] for p in members], team_groups))
+            department_groups.append(
+                group(department, [p["id"] for p in members], team_groups)
+            )
         for location in self.locations:
-            group(f"Office {location}",
-                  [p["id"] for p in people if p["addresses"][0]["locality"] == location])
+            group(
+                f"Office {location}",
+                [p["id"] for p in people if p["addresses"][0]["locality"] == location],
+            )
         group("Contractors", [p["id"] for p in people if p["userType"] == "Contractor"])
         group("Interns", [p["id"] for p in people if p["userType"] == "Intern"])
-        group("Managers", [p["id"] for p in people
-                           if any(w in p["title"] for w in ("Manager", "Director", "VP", "Chief",
-                                                            "CISO", "Counsel", "Controller"))])
+        group(
+            "Managers",
+            [
+                p["id"]
+                for p in people
+                if any(
+                    w in p["title"]
+                    for w in (
+                        "Manager",
+                        "Director",
+                        "VP",
+                        "Chief",
+                        "CISO",
+                        "Counsel",
+                        "Controller",
+                    )
+                )
+            ],
+        )
         group("All Staff", [], department_groups)
         for project in PROJECTS:
             for phase in ("Core", "Reviewers", "Stakeholders"):
-                chosen = [p["id"] for p in self.rng.sample(people, k=min(len(people), 25))]
+                chosen = [
+                    p["id"] for p in self.rng.sample(people, k=min(len(people), 25))
+                ]
                 group(f"Project {project} {phase}", chosen)
         for n in range(1, 61 if not entra else 21):
             chosen = [p["id"] for p in self.rng.sample(people, k=min(len(people), 12))]
@@ -180,10 +343,12 @@ def generate(target: Path = HERE) -> None:
     """Write ``okta/`` and ``entra/`` under *target*."""
     rng = random.Random(SEED)
     exports = {
-        "okta": Company(rng, "acme.example", ("San Francisco", "New York", "Austin"))
-        .build(2400, entra=False, first_number=10000),
-        "entra": Company(rng, "acme-europe.example", ("Berlin", "Paris", "Amsterdam"))
-        .build(800, entra=True, first_number=50000),
+        "okta": Company(
+            rng, "acme.example", ("San Francisco", "New York", "Austin")
+        ).build(2400, entra=False, first_number=10000),
+        "entra": Company(
+            rng, "acme-europe.example", ("Berlin", "Paris", "Amsterdam")
+        ).build(800, entra=True, first_number=50000),
     }
     for idp, export in exports.items():
         folder = target / idp

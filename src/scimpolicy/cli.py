@@ -28,8 +28,10 @@ EXIT_BAD_INPUT: Final = 2
 _FILTER_EXAMPLES: Final = """\
 examples:
   scimpolicy filter examples/acme/okta 'department eq "Engineering"'
-  scimpolicy filter examples/acme/okta 'title sw "Dir" and active eq true' --sort-by userName
-  scimpolicy filter examples/acme/okta 'emails[type eq "work" and value ew "@acme.example"]' --json
+  scimpolicy filter examples/acme/okta 'title sw "Dir" and active eq true' \
+      --sort-by userName
+  scimpolicy filter examples/acme/entra 'emails[type eq "work" and value co "paul"]' \
+      --json
   scimpolicy filter examples/acme/okta --groups 'displayName sw "eng"'
 """
 
@@ -39,9 +41,9 @@ _USER_COLUMNS: Final = (
     ("title", lambda r: r.get("title", "")),
     (
         "department",
-        lambda r: r.get("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User", {}).get(
-            "department", ""
-        ),
+        lambda r: r.get(
+            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User", {}
+        ).get("department", ""),
     ),
     ("active", lambda r: "" if "active" not in r else str(r["active"]).lower()),
 )
@@ -66,9 +68,15 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParse
         epilog=_FILTER_EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    query.add_argument("folder", metavar="FOLDER", help="folder with users.json/groups.json")
-    query.add_argument("filter", metavar="FILTER", nargs="?", help="SCIM filter (all if omitted)")
-    query.add_argument("--groups", action="store_true", help="query groups instead of users")
+    query.add_argument(
+        "folder", metavar="FOLDER", help="folder with users.json/groups.json"
+    )
+    query.add_argument(
+        "filter", metavar="FILTER", nargs="?", help="SCIM filter (all if omitted)"
+    )
+    query.add_argument(
+        "--groups", action="store_true", help="query groups instead of users"
+    )
     query.add_argument("--sort-by", metavar="ATTR", help="attribute to sort by")
     query.add_argument(
         "--descending", action="store_true", help="sort in descending order"
@@ -77,7 +85,9 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParse
     query.add_argument(
         "--attributes", metavar="A,B", help="attributes to return (with --json)"
     )
-    query.add_argument("--json", action="store_true", help="print the SCIM ListResponse")
+    query.add_argument(
+        "--json", action="store_true", help="print the SCIM ListResponse"
+    )
     return parser, {"filter": query}
 
 
@@ -96,20 +106,29 @@ def _run_filter(args: argparse.Namespace) -> int:
     else:
         columns = _GROUP_COLUMNS if args.groups else _USER_COLUMNS
         rows: list[list[str]] = [
-            [str(get(resource)) for _, get in columns] for resource in result["Resources"]
+            [str(get(resource)) for _, get in columns]
+            for resource in result["Resources"]
         ]
         shown, total = result["itemsPerPage"], result["totalResults"]
         noun = "groups" if args.groups else "users"
         if rows:
             print(format_table([name for name, _ in columns], rows))
-            print(f"\n{shown} of {total} {noun} shown" if shown < total else f"\n{total} {noun}")
+            print(
+                f"\n{shown} of {total} {noun} shown"
+                if shown < total
+                else f"\n{total} {noun}"
+            )
         else:
-            print(f"no {noun} match" if total == 0 else f"{total} {noun} match; none shown")
+            print(
+                f"no {noun} match"
+                if total == 0
+                else f"{total} {noun} match; none shown"
+            )
     return EXIT_OK if result["totalResults"] else EXIT_NO_MATCH
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line with *argv* (default: ``sys.argv[1:]``); return the exit code."""
+    """Run the command line on *argv* (default: ``sys.argv[1:]``); return the code."""
     arguments = list(sys.argv[1:] if argv is None else argv)
     parser, commands = _parser()
     if arguments and arguments[0] in commands:

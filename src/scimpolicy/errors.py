@@ -13,9 +13,10 @@ other module can raise these errors.
     │   ├── PathSyntaxError(.., ScimError)        400 invalidPath (PATCH paths, sortBy,
     │   │                                         attributes)
     │   └── DataFileError                         a JSON data file that cannot be loaded
-    ├── LoadError(ScimPolicyError, ValueError)    one resource of a bulk import rejected:
-    │                                             kind, index and the SCIM error as cause
-    └── ScimError(ScimPolicyError)                RFC 7644 §3.12: status, scim_type, detail
+    ├── LoadError(ScimPolicyError, ValueError)    a resource of a bulk import rejected:
+    │                                             kind, index, and the SCIM error
+    └── ScimError(ScimPolicyError)                RFC 7644 §3.12: status, scim_type,
+                                                  detail
         ├── InvalidSyntaxError                    400 invalidSyntax
         ├── InvalidValueError                     400 invalidValue
         ├── MutabilityError                       400 mutability

@@ -7,7 +7,8 @@ Invariants, kept under one lock by every write:
 
 - ``userName`` is unique ignoring case (RFC 7643 §4.1.1); the name is freed on delete
   and rename. ``id``, ``userName`` and ``externalId`` lookups are dict lookups, and a
-  filter ``eq`` on them (alone, or in an ``and``/``or``) reads the index, not every user.
+  filter ``eq`` on them (alone, or in an ``and``/``or``) reads the index, not every
+  user.
 - The membership index (member id → ids of the groups listing it directly) always
   agrees with the groups' ``members``; deleting a user or group removes it from every
   group (no dangling references, SPEC §3).
@@ -68,7 +69,7 @@ LIST_RESPONSE_SCHEMA: Final = "urn:ietf:params:scim:api:messages:2.0:ListRespons
 
 
 class IgnoredAttributeWarning(UserWarning):
-    """A payload carried a read-only attribute that was ignored (``groups`` on a User)."""
+    """A payload carried a read-only attribute that was ignored (a User's groups)."""
 
 
 @attrs.frozen
@@ -186,7 +187,7 @@ class Directory:
             return Meta(resource_type, now, now, version)
         return Meta(resource_type, previous.created, now, version)
 
-    # -- typed reads ---------------------------------------------------------------------
+    # -- typed reads ---------------------------------------------------------------
 
     def user(self, user_id: str) -> User | None:
         """Return the user with this id, or ``None``."""
@@ -237,7 +238,7 @@ class Directory:
             )
 
     def group_names_of(self, member_id: str) -> frozenset[str]:
-        """Return the ``displayName`` of every group the member belongs to (transitively)."""
+        """The ``displayName`` of every group the member belongs to, transitively."""
         return frozenset(group.display_name for group in self.groups_of(member_id))
 
     # -- users -------------------------------------------------------------------------
@@ -334,11 +335,11 @@ class Directory:
         return self._search(
             USER,
             filter,
-            start_index,
-            count,
-            sort_by,
-            sort_order,
-            make_projection(USER, attributes, excluded_attributes),
+            start_index=start_index,
+            count=count,
+            sort_by=sort_by,
+            sort_order=sort_order,
+            projection=make_projection(USER, attributes, excluded_attributes),
         )
 
     # -- groups ------------------------------------------------------------------------
@@ -382,7 +383,7 @@ class Directory:
     def patch_group(
         self, group_id: str, patch: dict[str, Any], *, if_match: str | None = None
     ) -> dict[str, Any]:
-        """Apply a SCIM PATCH to a group (``members`` add/remove included), atomically."""
+        """Apply a SCIM PATCH to a group (``members`` included), atomically."""
         operations = parse_patch(patch)
         with self._lock:
             current = self._existing_group(group_id)
@@ -415,11 +416,11 @@ class Directory:
         return self._search(
             GROUP,
             filter,
-            start_index,
-            count,
-            sort_by,
-            sort_order,
-            make_projection(GROUP, attributes, excluded_attributes),
+            start_index=start_index,
+            count=count,
+            sort_by=sort_by,
+            sort_order=sort_order,
+            projection=make_projection(GROUP, attributes, excluded_attributes),
         )
 
     # -- bulk import -------------------------------------------------------------------
@@ -429,7 +430,7 @@ class Directory:
         users: Iterable[dict[str, Any]] = (),
         groups: Iterable[dict[str, Any]] = (),
     ) -> None:
-        """Add users and then groups from SCIM JSON, keeping their ``id``s, all or nothing.
+        """Add users, then groups, from SCIM JSON, keeping their ids; all or nothing.
 
         This is how exports (``GET /Users`` pages, IdP dumps) are loaded: group
         ``members`` refer to the ids in the export, so ids are kept (a missing ``id``
@@ -487,7 +488,7 @@ class Directory:
             raise UniquenessError(f"id `{given}` is used twice")
         return given
 
-    # -- internals: writes ------------------------------------------------------------------
+    # -- internals: writes ---------------------------------------------------------
 
     def _normalize(self, payload: object, resource_type: ResourceType) -> CanonicalDoc:
         doc, ignored = normalize(
@@ -495,8 +496,9 @@ class Directory:
         )
         if ignored:
             warnings.warn(
-                f"ignored read-only attribute(s) {', '.join(f'`{n}`' for n in ignored)}: "
-                "group membership changes only through Group resources (RFC 7643 §4.1.2)",
+                f"ignored read-only attribute(s) {', '.join(f'`{n}`' for n in ignored)}"
+                ": group membership changes only through Group resources"
+                " (RFC 7643 §4.1.2)",
                 IgnoredAttributeWarning,
                 stacklevel=3,
             )
@@ -591,7 +593,7 @@ class Directory:
             _index_remove(state.external_ids, ("Group", group.external_id), group.id)
 
     def _drop_member(self, state: _State, member_id: str) -> None:
-        """Remove *member_id* from every group listing it; those groups get a new version."""
+        """Remove *member_id* from every group listing it; each gets a new version."""
         for group_id in state.memberships.get(member_id, frozenset()):
             group = state.groups[group_id]
             members = tuple(m for m in group.members if m.value != member_id)
@@ -601,7 +603,7 @@ class Directory:
             )
         state.memberships.pop(member_id, None)
 
-    # -- internals: reads --------------------------------------------------------------------
+    # -- internals: reads ----------------------------------------------------------
 
     def _existing_user(self, user_id: str) -> User:
         user = self._state.users.get(user_id)
@@ -650,6 +652,7 @@ class Directory:
         self,
         resource_type: ResourceType,
         text: str | None,
+        *,
         start_index: int,
         count: int | None,
         sort_by: str | None,
@@ -683,7 +686,8 @@ class Directory:
             present = [pair for pair in keyed if pair[0] is not None]
             present.sort(key=operator.itemgetter(0), reverse=descending)
             absent = [resource for value, resource in keyed if value is None]
-            # RFC 7644 §3.4.2.3: unassigned values sort last ascending, first descending.
+            # RFC 7644 §3.4.2.3: unassigned values sort last ascending, first
+            # descending.
             ordered = [resource for _, resource in present]
             matches = absent + ordered if descending else ordered + absent
         start = max(start_index, 1)
@@ -738,7 +742,7 @@ _INDEXED: Final = {"id": "id", "username": "userName", "externalid": "externalId
 def _index_lookup(
     state: _State, resource_type: ResourceType, node: Filter
 ) -> set[str] | None:
-    """Ids that can satisfy *node*, from the indexes, or ``None`` when a scan is needed."""
+    """Ids that can satisfy *node*, from the indexes; ``None`` when a scan is needed."""
     if isinstance(node, And):
         left = _index_lookup(state, resource_type, node.left)
         right = _index_lookup(state, resource_type, node.right)

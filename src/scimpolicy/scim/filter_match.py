@@ -10,7 +10,8 @@ of the wrong type raises :class:`FilterSyntaxError` pointing at the offending te
 Semantics (documented in ``docs/directory.md``):
 
 - strings compare by the attribute's ``caseExact`` (``casefold`` when false);
-  ``gt``/``ge``/``lt``/``le`` order strings lexicographically, dateTimes chronologically;
+  ``gt``/``ge``/``lt``/``le`` order strings lexicographically and dateTimes
+  chronologically;
 - a multi-valued attribute matches if any of its values does; ``emails co "x"`` with no
   sub-attribute compares the ``value`` sub-attribute;
 - ``ne`` is the negation of ``eq``: true when no value equals (so an absent attribute
@@ -283,7 +284,7 @@ class _Binder(_BinderBase):
 
 
 class _RecordBinder(_BinderBase):
-    """Binds the filter inside ``attr[...]``: paths name sub-attributes of one record."""
+    """Binds the filter inside ``attr[...]``: paths name sub-attributes of a record."""
 
     def __init__(self, source: str, attribute: Attribute) -> None:
         super().__init__(source)
@@ -333,7 +334,7 @@ def _schemas_of(resource: Any) -> list[str]:
 
 
 def _is_present(value: object) -> bool:
-    if value is None or value == "" or value == ():
+    if value is None or value in ("", ()):
         return False
     if isinstance(value, (list, tuple)):
         return any(_is_present(item) for item in value)
@@ -350,7 +351,7 @@ def _present(getter: Getter, many: bool) -> Predicate:
 
 
 def _value_test(
-    attribute: Attribute, op: CompareOp, value: object
+    attribute: Attribute, op: CompareOp, value: Any
 ) -> Callable[[Any], bool]:
     """A test on one attribute value; ``None`` (unassigned) never passes."""
     folded = (

@@ -30,8 +30,9 @@ Invariants: lark's exceptions never escape; every error is a
 :class:`~scimpolicy.errors.PathSyntaxError` for paths) with a span inside the text.
 Texts longer than 10,000 characters or nested deeper than 64 levels are refused before
 lark sees them; the LALR parser and the transformer are iterative, so no input can
-cause a ``RecursionError`` here. Results are cached: nodes are frozen, so sharing them
-is safe.
+cause a ``RecursionError`` here. Trees more than 200 operators deep (long ``or``
+chains) are refused too, so recursive consumers such as ``render`` stay safe. Results
+are cached: nodes are frozen, so sharing them is safe.
 """
 
 from __future__ import annotations
@@ -335,6 +336,9 @@ def _explain(exc: UnexpectedInput, text: str, noun: str) -> tuple[str, Span]:
         if token.type != "$END":
             pos, kind = cast("int", token.start_pos), token.type
             end = pos + len(token)
+    parser = getattr(exc, "interactive_parser", None)
+    if parser is not None:  # exact, and knows whether the text may end here
+        expected = set(parser.accepts())
     span = Span(pos, end)
     # LALR merges states, so lark may offer `)` or `]` where none is open: drop them.
     opener = _innermost_open(text[:pos])
@@ -350,7 +354,7 @@ def _explain(exc: UnexpectedInput, text: str, noun: str) -> tuple[str, Span]:
         return _bad_string(text, pos)
     if "COMPOP" in expected:
         name = _name_before(text, pos)
-        if kind == "LSQB":
+        if kind == "LSQB" and opener == "[":
             return "unexpected `[`: value filters cannot be nested", span
         if name.casefold() == "not":
             return "expected `(` after `not`", span
@@ -364,7 +368,7 @@ def _explain(exc: UnexpectedInput, text: str, noun: str) -> tuple[str, Span]:
         return f"expected a value after `{_name_before(text, pos)}`", span
     if kind in {"RPAR", "RSQB"}:
         return f"unexpected `{text[pos]}`", span
-    if kind == "":
+    if kind == "" and "ATTRPATH" not in expected:
         return f"unexpected character {_show(text[pos])}", span
     return f"expected {_describe(expected, noun)}", span
 
@@ -409,5 +413,5 @@ def _show(text: str) -> str:
     return " ".join(f"U+{ord(char):04X}" for char in text)
 
 
-def _shorten(text: str, limit: int = 40) -> str:
+def _shorten(text: str, limit: int = 100) -> str:
     return text if len(text) <= limit else f"{text[: limit - 1]}…"

@@ -1,4 +1,4 @@
-"""Load a directory from SCIM JSON files (exports of ``GET /Users`` and ``GET /Groups``).
+"""Load a directory from SCIM JSON files (``GET /Users`` and ``GET /Groups`` exports).
 
 Stage: files → :meth:`Directory.import_resources`. A file holds either a SCIM
 ListResponse (``{"Resources": [...]}``, as a SCIM endpoint or an IdP export returns it)
@@ -29,6 +29,7 @@ def _resource_offsets(
     text: str, data: Any, origin: str
 ) -> list[tuple[dict[str, Any], int]]:
     """The resources of a file, each with the offset where it starts."""
+    resources: Any
     if isinstance(data, dict):
         resources = next(
             (v for k, v in data.items() if k.casefold() == "resources"), []

@@ -143,7 +143,7 @@ def apply_patch(
     :raises MutabilityError: a change to a read-only, immutable or required attribute.
     :raises InvalidValueError: a value of the wrong type.
     """
-    result = _copy(doc)
+    result: CanonicalDoc = _copy(doc)
     for operation in operations:
         _Applier(result, operation, resource_type).run()
     for schema in resource_type.extensions:
@@ -181,7 +181,8 @@ class _Applier:
     def without_path(self, value: object) -> None:
         if not isinstance(value, dict):
             raise InvalidValueError(
-                f"`{self.where}`: without a `path`, `value` must be an object of attributes"
+                f"`{self.where}`: without a `path`, `value` must be an object of "
+                "attributes"
             )
         for key, item in value.items():
             schema = (
@@ -249,7 +250,9 @@ class _Applier:
                     f"`{self.where}`: `{attribute.name}.{sub.name}` is read-only"
                 )
         if path.filter is not None:
-            self.filtered(container, attribute, path.filter, sub, value, text)
+            self.filtered(
+                container, attribute, path.filter, sub, value=value, text=text
+            )
         elif sub is not None:
             self.sub_attribute(container, attribute, sub, value)
         elif self.op is PatchOp.REMOVE:
@@ -363,6 +366,7 @@ class _Applier:
         attribute: Attribute,
         where: Filter,
         sub: Attribute | None,
+        *,
         value: object,
         text: str,
     ) -> None:

@@ -1,4 +1,4 @@
-"""SCIM schema tables: core User, Group and the Enterprise User extension (RFC 7643 §4, §8.7.1).
+"""SCIM schema tables: User, Group and the Enterprise User extension (RFC 7643 §4, §8).
 
 Stage: data. Every other SCIM module reads attribute characteristics from here: the
 serializer (types, mutability, ``returned``), the filter compiler (``caseExact``, type),
@@ -8,7 +8,7 @@ case-insensitive (RFC 7643 §2.1).
 Defaults follow RFC 7643 §2.2: ``required=False``, ``caseExact=False``,
 ``mutability=readWrite``, ``returned=default``, ``uniqueness=none``, ``type=string``.
 
-Each attribute also names the Python field that holds it in :mod:`scimpolicy.scim.models`
+Each attribute also names the Python field holding it in :mod:`scimpolicy.scim.models`
 (``userName`` → ``user_name``, ``$ref`` → ``ref``).
 """
 
@@ -188,7 +188,7 @@ COMMON_ATTRIBUTES: Final = (
         mutability=Mutability.READ_ONLY,
         returned=Returned.ALWAYS,
         uniqueness=Uniqueness.SERVER,
-        description="Unique identifier for the resource, assigned by the service provider.",
+        description="Unique identifier, assigned by the service provider.",
     ),
     Attribute(
         "externalId",
@@ -257,7 +257,7 @@ CORE_USER: Final = Schema(
             "userName",
             required=True,
             uniqueness=Uniqueness.SERVER,
-            description="Unique identifier for the User; ZPA matches it to the SAML NameID.",
+            description="Unique identifier; ZPA matches it to the SAML NameID.",
         ),
         Attribute(
             "name",
@@ -283,7 +283,7 @@ CORE_USER: Final = Schema(
         Attribute("title", description="The user's title, such as 'Vice President'."),
         Attribute(
             "userType",
-            description="The relationship to the organization: Employee, Contractor, ...",
+            description="Relationship to the organization: Employee, Contractor, ...",
         ),
         Attribute("preferredLanguage", description="Preferred written language."),
         Attribute("locale", description="Default location for localization."),
@@ -336,7 +336,7 @@ CORE_USER: Final = Schema(
             AttrType.COMPLEX,
             multi_valued=True,
             mutability=Mutability.READ_ONLY,
-            description="Groups the user belongs to; changed only through Group resources.",
+            description="The user's groups; changed only through Group resources.",
             sub_attributes=(
                 Attribute("value", mutability=Mutability.READ_ONLY),
                 Attribute(
@@ -457,7 +457,7 @@ class ResourceType:
     def resolve(
         self, attr: str, urn: str | None = None
     ) -> tuple[Schema, Attribute] | None:
-        """Return ``(schema, attribute)`` for a top-level attribute name, or ``None``."""
+        """Return ``(schema, attribute)`` for a top-level name, or ``None``."""
         if urn is not None:
             schema = self.schema_by_urn(urn)
             if schema is None:
@@ -526,7 +526,7 @@ GROUP: Final = ResourceType("Group", "/Groups", CORE_GROUP, description="Group")
 
 @attrs.frozen
 class PolicyAttribute:
-    """A SCIM attribute ZPA offers in policy criteria (SPEC §3, ZPA's SCIM Attributes page)."""
+    """A SCIM attribute ZPA offers in policy criteria (SPEC §3)."""
 
     name: str
     schema: str

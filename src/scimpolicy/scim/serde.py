@@ -216,7 +216,8 @@ def _check_schemas(
     core = resource_type.schema.id.casefold()
     if not any(urn.casefold() == core for urn in value):
         raise InvalidSyntaxError(
-            f"`schemas` must include `{resource_type.schema.id}` for a {resource_type.name}"
+            f"`schemas` must include `{resource_type.schema.id}` for a "
+            f"{resource_type.name}"
         )
     for urn in value:
         if resource_type.schema_by_urn(urn) is None and not ignore_unknown_extensions:
@@ -275,7 +276,8 @@ def normalize(
     """
     if not isinstance(payload, dict):
         raise InvalidSyntaxError(
-            f"expected a JSON object for a {resource_type.name}, got {_describe(payload)}"
+            f"expected a JSON object for a {resource_type.name}, "
+            f"got {_describe(payload)}"
         )
     table = _key_table(resource_type)
     core = resource_type.schema
@@ -496,9 +498,7 @@ def to_json(
     schemas = [resource_type.schema.id]
     schemas.extend(ext.id for ext in resource_type.extensions if ext.id in doc)
     body: dict[str, Any] = {"schemas": schemas, "id": resource.id}
-    for key, value in doc.items():
-        if key not in _NEVER_RETURNED:
-            body[key] = value
+    body.update((k, v) for k, v in doc.items() if k not in _NEVER_RETURNED)
     if groups:
         body["groups"] = groups
     meta = resource.meta

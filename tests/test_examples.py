@@ -1,0 +1,49 @@
+"""The bundled examples run, and the example data is what its generator produces."""
+
+from __future__ import annotations
+
+import runpy
+from pathlib import Path
+
+import pytest
+
+from scimpolicy import load_directory
+
+EXAMPLES = Path(__file__).parent.parent / "examples"
+
+
+def test_directory_tour_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    """examples/directory_tour.py runs and prints what its comments promise."""
+    runpy.run_path(str(EXAMPLES / "directory_tour.py"), run_name="__main__")
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "409 uniqueness: userName `ALICE@example.com` is already taken"
+    assert out[1] == "engineers: ['alice@example.com']"
+    assert "did you mean `department`?" in out[2]
+    assert "bob active for policy: None" in out
+    assert "SRE members, original: 2 fork: 1" in out
+    assert out[-1].startswith("active Acme contractors: ")
+
+
+def test_acme_data_matches_its_generator(tmp_path: Path) -> None:
+    """The committed acme exports are exactly what generate.py writes (fixed seed)."""
+    generator = runpy.run_path(str(EXAMPLES / "acme" / "generate.py"))
+    generator["generate"](tmp_path)
+    for idp in ("okta", "entra"):
+        for name in ("users.json", "groups.json"):
+            committed = (EXAMPLES / "acme" / idp / name).read_text(encoding="utf-8")
+            assert (tmp_path / idp / name).read_text(encoding="utf-8") == committed
+
+
+@pytest.mark.parametrize(
+    ("idp", "users", "groups"), [("okta", 2400, 127), ("entra", 800, 87)]
+)
+def test_acme_directories_load(idp: str, users: int, groups: int) -> None:
+    """Both acme exports load whole: every user, group and member reference."""
+    directory = load_directory(EXAMPLES / "acme" / idp)
+    assert directory.search_users(count=0)["totalResults"] == users
+    assert directory.search_groups(count=0)["totalResults"] == groups
+    everyone = directory.search_groups('displayName eq "All Staff"')["Resources"][0]
+    nested = {m["value"] for m in everyone["members"]}
+    assert all(m["type"] == "Group" for m in everyone["members"])
+    some_user = next(directory.users())
+    assert nested & {g.id for g in directory.groups_of(some_user.id)}
