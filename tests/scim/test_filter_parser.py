@@ -68,7 +68,7 @@ def path_error(text: str) -> PathSyntaxError:
 
 @pytest.mark.parametrize("text", VALID)
 def test_valid_fixture_filters_parse(text: str) -> None:
-    """Every line of filters_valid.txt parses to a node whose span lies in the text."""
+    """Every line of filters_valid.txt parses to a filter node."""
     node = parse_filter(text)
     assert isinstance(node, Compare | Present | And | Or | Not | ValuePath)
 

@@ -22,32 +22,27 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import operator
 import threading
 import uuid
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
-from typing import Any, Final
+from typing import Any
 
 import attrs
 
 from scimpolicy.errors import (
-    FilterSyntaxError,
     InvalidValueError,
     LoadError,
-    PathSyntaxError,
     PreconditionFailedError,
     ResourceNotFoundError,
     ScimError,
     UniquenessError,
 )
-from scimpolicy.scim.filter_match import Predicate, bind_filter, sort_key, uses_groups
-from scimpolicy.scim.filter_nodes import And, Compare, CompareOp, Filter, Or
-from scimpolicy.scim.filter_parser import parse_attr_path, parse_filter
 from scimpolicy.scim.models import Group, Member, Meta, User
 from scimpolicy.scim.patch import apply_patch, parse_patch
-from scimpolicy.scim.projection import Projection, make_projection
+from scimpolicy.scim.projection import make_projection
+from scimpolicy.scim.query import Query, make_query
 from scimpolicy.scim.schema import GROUP, USER, ResourceType
 from scimpolicy.scim.serde import (
     CanonicalDoc,
@@ -57,15 +52,13 @@ from scimpolicy.scim.serde import (
     to_canonical,
     to_json,
 )
+from scimpolicy.scim.state import State
 
 __all__ = [
-    "LIST_RESPONSE_SCHEMA",
     "Directory",
     "GroupRef",
     "IgnoredAttributeWarning",
 ]
-
-LIST_RESPONSE_SCHEMA: Final = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
 
 
 class IgnoredAttributeWarning(UserWarning):
@@ -82,43 +75,8 @@ class GroupRef:
     ref: str | None = None
 
 
-@attrs.define
-class _State:
-    """Everything a directory holds. Shared between forks until one writes."""
-
-    users: dict[str, User] = attrs.Factory(dict)
-    groups: dict[str, Group] = attrs.Factory(dict)
-    user_names: dict[str, str] = attrs.Factory(dict)  # casefolded userName -> id
-    external_ids: dict[tuple[str, str], frozenset[str]] = attrs.Factory(dict)
-    memberships: dict[str, frozenset[str]] = attrs.Factory(dict)  # member -> groups
-    version: int = 0
-
-    def copy(self) -> _State:
-        return _State(
-            dict(self.users),
-            dict(self.groups),
-            dict(self.user_names),
-            dict(self.external_ids),
-            dict(self.memberships),
-            self.version,
-        )
-
-
 def _utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-@functools.lru_cache(maxsize=1024)
-def _compiled(
-    text: str, resource_type: ResourceType
-) -> tuple[Filter, Predicate | None]:
-    """Parse and bind a filter once; ``None`` when it needs a groups resolver."""
-    node = parse_filter(text)
-    if uses_groups(node):
-        # Bound per search: the predicate must read that directory's memberships.
-        bind_filter(node, text, resource_type, groups_of=lambda _: ())
-        return node, None
-    return node, bind_filter(node, text, resource_type)
 
 
 class Directory:
@@ -148,7 +106,7 @@ class Directory:
         self._ignore_unknown = ignore_unknown_extensions
         self._new_id = id_factory or (lambda: str(uuid.uuid4()))
         self._lock = threading.RLock()
-        self._state = _State()
+        self._state = State()
         self._owned = True
 
     # -- forks -------------------------------------------------------------------------
@@ -171,7 +129,7 @@ class Directory:
             self._owned = False
             return other
 
-    def _writable(self) -> _State:
+    def _writable(self) -> State:
         """The state to write to, copied first if it is shared with a fork."""
         if not self._owned:
             self._state = self._state.copy()
@@ -234,7 +192,7 @@ class Directory:
             state = self._state
             return tuple(
                 state.groups[group_id]
-                for group_id, _ in _group_ids(state, member_id, transitive=transitive)
+                for group_id, _ in state.group_ids(member_id, transitive=transitive)
             )
 
     def group_names_of(self, member_id: str) -> frozenset[str]:
@@ -257,7 +215,7 @@ class Directory:
             if folded in state.user_names:
                 raise _name_taken(doc["userName"])
             user = structure_user(doc, self._fresh_id(state), self._next_meta("User"))
-            self._put_user(self._writable(), user, None)
+            self._writable().put_user(user)
             return self._user_json(user)
 
     def get_user(
@@ -311,8 +269,7 @@ class Directory:
             _check_version(current.meta, if_match)
             state = self._writable()
             self._drop_member(state, user_id)
-            self._remove_user_indexes(state, current)
-            del state.users[user_id]
+            state.drop_user(current)
 
     def search_users(
         self,
@@ -333,13 +290,16 @@ class Directory:
         :raises FilterSyntaxError: a malformed filter or an unknown attribute.
         """
         return self._search(
-            USER,
-            filter,
-            start_index=start_index,
-            count=count,
-            sort_by=sort_by,
-            sort_order=sort_order,
-            projection=make_projection(USER, attributes, excluded_attributes),
+            make_query(
+                USER,
+                filter,
+                start_index=start_index,
+                count=count,
+                sort_by=sort_by,
+                sort_order=sort_order,
+                attributes=attributes,
+                excluded_attributes=excluded_attributes,
+            )
         )
 
     # -- groups ------------------------------------------------------------------------
@@ -355,7 +315,7 @@ class Directory:
                 structure_group(doc, group_id, self._next_meta("Group")),
                 members=members,
             )
-            self._put_group(self._writable(), group, None)
+            self._writable().put_group(group)
             return self._group_json(group)
 
     def get_group(
@@ -398,8 +358,7 @@ class Directory:
             _check_version(current.meta, if_match)
             state = self._writable()
             self._drop_member(state, group_id)
-            self._remove_group_indexes(state, current)
-            del state.groups[group_id]
+            state.drop_group(current)
 
     def search_groups(
         self,
@@ -414,13 +373,16 @@ class Directory:
     ) -> dict[str, Any]:
         """Query groups (RFC 7644 §3.4.2) and return a ListResponse body."""
         return self._search(
-            GROUP,
-            filter,
-            start_index=start_index,
-            count=count,
-            sort_by=sort_by,
-            sort_order=sort_order,
-            projection=make_projection(GROUP, attributes, excluded_attributes),
+            make_query(
+                GROUP,
+                filter,
+                start_index=start_index,
+                count=count,
+                sort_by=sort_by,
+                sort_order=sort_order,
+                attributes=attributes,
+                excluded_attributes=excluded_attributes,
+            )
         )
 
     # -- bulk import -------------------------------------------------------------------
@@ -460,7 +422,7 @@ class Directory:
         if doc["userName"].casefold() in state.user_names:
             raise _name_taken(doc["userName"])
         user = structure_user(doc, user_id, self._next_meta("User"))
-        self._put_user(self._writable(), user, None)
+        self._writable().put_user(user)
 
     def _restore_group(self, payload: dict[str, Any]) -> tuple[str, CanonicalDoc]:
         doc = self._normalize(payload, GROUP)
@@ -468,17 +430,15 @@ class Directory:
         group = structure_group(
             {**doc, "members": []}, group_id, self._next_meta("Group")
         )
-        self._put_group(self._writable(), group, None)
+        self._writable().put_group(group)
         return group_id, doc
 
     def _restore_members(self, group_id: str, doc: CanonicalDoc) -> None:
         current = self._state.groups[group_id]
         members = self._checked_members(self._state, doc, group_id)
-        self._put_group(
-            self._writable(), attrs.evolve(current, members=members), current
-        )
+        self._writable().put_group(attrs.evolve(current, members=members), current)
 
-    def _given_id(self, state: _State, payload: dict[str, Any]) -> str:
+    def _given_id(self, state: State, payload: dict[str, Any]) -> str:
         given = payload.get("id")
         if given is None:
             return self._fresh_id(state)
@@ -504,7 +464,7 @@ class Directory:
             )
         return doc
 
-    def _fresh_id(self, state: _State) -> str:
+    def _fresh_id(self, state: State) -> str:
         new_id = self._new_id()
         if new_id in state.users or new_id in state.groups:
             raise InvalidValueError(f"id factory returned `{new_id}`, which is in use")
@@ -520,7 +480,7 @@ class Directory:
         if owner is not None and owner != current.id:
             raise _name_taken(doc["userName"])
         user = structure_user(doc, current.id, self._next_meta("User", current.meta))
-        self._put_user(self._writable(), user, current)
+        self._writable().put_user(user, current)
         return self._user_json(user)
 
     def _commit_group(self, current: Group, doc: CanonicalDoc) -> dict[str, Any]:
@@ -532,11 +492,11 @@ class Directory:
         if candidate == current:
             return self._group_json(current)
         group = attrs.evolve(candidate, meta=self._next_meta("Group", current.meta))
-        self._put_group(self._writable(), group, current)
+        self._writable().put_group(group, current)
         return self._group_json(group)
 
     def _checked_members(
-        self, state: _State, doc: CanonicalDoc, group_id: str
+        self, state: State, doc: CanonicalDoc, group_id: str
     ) -> tuple[Member, ...]:
         """Members with ``type`` filled in, duplicates dropped, each one existing."""
         members: dict[str, Member] = {}
@@ -564,43 +524,13 @@ class Directory:
             )
         return tuple(members.values())
 
-    def _put_user(self, state: _State, user: User, previous: User | None) -> None:
-        if previous is not None:
-            self._remove_user_indexes(state, previous)
-        state.users[user.id] = user
-        state.user_names[user.user_name.casefold()] = user.id
-        if user.external_id is not None:
-            _index_add(state.external_ids, ("User", user.external_id), user.id)
-
-    def _remove_user_indexes(self, state: _State, user: User) -> None:
-        state.user_names.pop(user.user_name.casefold(), None)
-        if user.external_id is not None:
-            _index_remove(state.external_ids, ("User", user.external_id), user.id)
-
-    def _put_group(self, state: _State, group: Group, previous: Group | None) -> None:
-        if previous is not None:
-            self._remove_group_indexes(state, previous)
-        state.groups[group.id] = group
-        for member in group.members:
-            _index_add(state.memberships, member.value, group.id)
-        if group.external_id is not None:
-            _index_add(state.external_ids, ("Group", group.external_id), group.id)
-
-    def _remove_group_indexes(self, state: _State, group: Group) -> None:
-        for member in group.members:
-            _index_remove(state.memberships, member.value, group.id)
-        if group.external_id is not None:
-            _index_remove(state.external_ids, ("Group", group.external_id), group.id)
-
-    def _drop_member(self, state: _State, member_id: str) -> None:
+    def _drop_member(self, state: State, member_id: str) -> None:
         """Remove *member_id* from every group listing it; each gets a new version."""
         for group_id in state.memberships.get(member_id, frozenset()):
             group = state.groups[group_id]
             members = tuple(m for m in group.members if m.value != member_id)
             meta = self._next_meta("Group", group.meta)
-            self._put_group(
-                state, attrs.evolve(group, members=members, meta=meta), group
-            )
+            state.put_group(attrs.evolve(group, members=members, meta=meta), group)
         state.memberships.pop(member_id, None)
 
     # -- internals: reads ----------------------------------------------------------
@@ -617,7 +547,7 @@ class Directory:
             raise ResourceNotFoundError(f"no group has id `{group_id}`")
         return group
 
-    def _group_refs(self, state: _State, user_id: str) -> list[GroupRef]:
+    def _group_refs(self, state: State, user_id: str) -> list[GroupRef]:
         return [
             GroupRef(
                 group_id,
@@ -625,7 +555,7 @@ class Directory:
                 kind,
                 self._ref(GROUP, group_id),
             )
-            for group_id, kind in _group_ids(state, user_id, transitive=True)
+            for group_id, kind in state.group_ids(user_id, transitive=True)
         ]
 
     def _ref(self, resource_type: ResourceType, resource_id: str) -> str | None:
@@ -648,62 +578,21 @@ class Directory:
     def _group_json(self, group: Group) -> dict[str, Any]:
         return to_json(group, base_url=self._base_url)
 
-    def _search(
-        self,
-        resource_type: ResourceType,
-        text: str | None,
-        *,
-        start_index: int,
-        count: int | None,
-        sort_by: str | None,
-        sort_order: str,
-        projection: Projection,
-    ) -> dict[str, Any]:
-        node: Filter | None = None
-        predicate: Predicate | None = None
-        if text is not None and text.strip():
-            node, predicate = _compiled(text, resource_type)
-        key = _sort_key(sort_by, resource_type)
-        descending = _descending(sort_order)
+    def _search(self, query: Query) -> dict[str, Any]:
         with self._lock:
             state = self._state
-            matches = _candidates(state, resource_type, node)
-            if node is not None and predicate is None:
-                # The filter reads `groups`: bind it to this state and filter under the
-                # lock, so memberships and users are seen at the same moment.
-                in_state = bind_filter(
-                    node,
-                    text or "",
-                    resource_type,
-                    groups_of=functools.partial(self._group_refs, state),
-                )
-                matches = [resource for resource in matches if in_state(resource)]
-        if predicate is not None:
-            # The candidates are a snapshot of immutable models: no lock needed.
-            matches = [resource for resource in matches if predicate(resource)]
-        if key is not None:
-            keyed = [(key(resource), resource) for resource in matches]
-            present = [pair for pair in keyed if pair[0] is not None]
-            present.sort(key=operator.itemgetter(0), reverse=descending)
-            absent = [resource for value, resource in keyed if value is None]
-            # RFC 7644 §3.4.2.3: unassigned values sort last ascending, first
-            # descending.
-            ordered = [resource for _, resource in present]
-            matches = absent + ordered if descending else ordered + absent
-        start = max(start_index, 1)
-        page = matches[start - 1 :]
-        if count is not None:
-            page = page[: max(count, 0)]
-        render = self._user_json if resource_type is USER else self._group_json
+            candidates = state.candidates(query.resource_type, query.node)
+            if query.needs_groups:
+                # The filter reads `groups`: bind it to this state and filter under
+                # the lock, so memberships and users are seen at the same moment.
+                bound = query.bound(functools.partial(self._group_refs, state))
+                candidates = [resource for resource in candidates if bound(resource)]
+        # The candidates are a snapshot of immutable models: no lock needed to filter.
+        matches = query.select(candidates)
+        render = self._user_json if query.resource_type is USER else self._group_json
         with self._lock:
-            resources = [projection.apply(render(resource)) for resource in page]
-        return {
-            "schemas": [LIST_RESPONSE_SCHEMA],
-            "totalResults": len(matches),
-            "startIndex": start,
-            "itemsPerPage": len(resources),
-            "Resources": resources,
-        }
+            resources = [query.projection.apply(render(r)) for r in query.page(matches)]
+        return query.response(len(matches), resources)
 
 
 @contextlib.contextmanager
@@ -712,104 +601,6 @@ def _at(kind: str, index: int) -> Iterator[None]:
         yield
     except ScimError as error:
         raise LoadError(kind, index, error) from error
-
-
-def _descending(sort_order: str) -> bool:
-    folded = sort_order.casefold()
-    if folded not in ("ascending", "descending"):
-        raise InvalidValueError(
-            f"`sortOrder` must be `ascending` or `descending`, got `{sort_order}`"
-        )
-    return folded == "descending"
-
-
-def _sort_key(
-    sort_by: str | None, resource_type: ResourceType
-) -> Callable[[Any], Any] | None:
-    if sort_by is None or not sort_by.strip():
-        return None
-    try:
-        return sort_key(parse_attr_path(sort_by), sort_by, resource_type)
-    except FilterSyntaxError as error:
-        raise PathSyntaxError(
-            error.message, error.source, error.span, origin="sortBy"
-        ) from None
-
-
-_INDEXED: Final = {"id": "id", "username": "userName", "externalid": "externalId"}
-
-
-def _index_lookup(
-    state: _State, resource_type: ResourceType, node: Filter
-) -> set[str] | None:
-    """Ids that can satisfy *node*, from the indexes; ``None`` when a scan is needed."""
-    if isinstance(node, And):
-        left = _index_lookup(state, resource_type, node.left)
-        right = _index_lookup(state, resource_type, node.right)
-        if left is None:
-            return right
-        return left if right is None else left & right
-    if isinstance(node, Or):
-        left = _index_lookup(state, resource_type, node.left)
-        right = _index_lookup(state, resource_type, node.right)
-        return None if left is None or right is None else left | right
-    if not isinstance(node, Compare) or node.op is not CompareOp.EQ:
-        return None
-    path = node.path
-    if path.sub is not None or not isinstance(node.value, str):
-        return None
-    if (
-        path.urn is not None
-        and path.urn.casefold() != resource_type.schema.id.casefold()
-    ):
-        return None
-    field = _INDEXED.get(path.attr.casefold())
-    if field == "id":
-        return {node.value}
-    if field == "externalId":
-        return set(state.external_ids.get((resource_type.name, node.value), ()))
-    if field == "userName" and resource_type is USER:
-        found = state.user_names.get(node.value.casefold())
-        return set() if found is None else {found}
-    return None
-
-
-def _candidates(
-    state: _State, resource_type: ResourceType, node: Filter | None
-) -> list[Any]:
-    table: dict[str, Any] = state.users if resource_type is USER else state.groups
-    ids = None if node is None else _index_lookup(state, resource_type, node)
-    if ids is None:
-        return list(table.values())
-    return [table[i] for i in ids if i in table]
-
-
-def _group_ids(
-    state: _State, member_id: str, *, transitive: bool
-) -> list[tuple[str, str]]:
-    """``(group id, "direct" | "indirect")`` for every group of a member, cycle-safe."""
-    direct = sorted(state.memberships.get(member_id, ()))
-    found = dict.fromkeys(direct, "direct")
-    if transitive:
-        frontier = list(direct)
-        while frontier:
-            for parent in sorted(state.memberships.get(frontier.pop(), ())):
-                if parent not in found:
-                    found[parent] = "indirect"
-                    frontier.append(parent)
-    return list(found.items())
-
-
-def _index_add(index: dict[Any, frozenset[str]], key: Any, value: str) -> None:
-    index[key] = index.get(key, frozenset()) | {value}
-
-
-def _index_remove(index: dict[Any, frozenset[str]], key: Any, value: str) -> None:
-    remaining = index.get(key, frozenset()) - {value}
-    if remaining:
-        index[key] = remaining
-    else:
-        index.pop(key, None)
 
 
 def _check_version(meta: Meta, if_match: str | None) -> None:
