@@ -190,6 +190,16 @@ OPERATIONS = st.fixed_dictionaries(
                 "id",
                 "nosuch",
                 "emails[",
+                'emails[type eq "work"]',
+                'emails[value eq "Eng"].primary',
+                'emails[type eq "work" or type eq "home"].display',
+                "emails.display",
+                "name",
+                'addresses[type eq "work"].locality',
+                ENTERPRISE,
+                f"{ENTERPRISE}:manager.value",
+                "groups",
+                "meta.created",
             ]
         )
         | st.none(),
@@ -203,6 +213,15 @@ OPERATIONS = st.fixed_dictionaries(
             st.fixed_dictionaries(
                 {}, optional={"title": TEXT, "active": st.booleans()}
             ),
+            st.none(),
+            st.lists(
+                st.fixed_dictionaries(
+                    {"value": TEXT},
+                    optional={"type": st.just("work"), "primary": st.booleans()},
+                ),
+                max_size=2,
+            ),
+            st.fixed_dictionaries({}, optional={"givenName": TEXT, "department": TEXT}),
         )
     },
 )

@@ -464,3 +464,20 @@ def test_patch_extension_attribute_by_urn_path(directory: Directory) -> None:
     }
     result = apply(directory, uid, {"op": "remove", "path": f"{ENTERPRISE}:department"})
     assert "department" not in result[ENTERPRISE]
+
+
+def test_replacing_filtered_records_needs_a_record(directory: Directory) -> None:
+    """P8: replace of emails[...] with null is invalidValue; a one-record list works."""
+    uid = make(directory, emails=[{"value": "a@x", "type": "work"}])
+    path = 'emails[type eq "work"]'
+    with pytest.raises(InvalidValueError) as caught:
+        apply(directory, uid, {"op": "replace", "path": path, "value": None})
+    assert (
+        caught.value.detail == f"`Operations[0]`: `replace` needs a record for `{path}`"
+    )
+    result = apply(
+        directory,
+        uid,
+        {"op": "replace", "path": path, "value": [{"value": "b@x", "type": "work"}]},
+    )
+    assert result["emails"] == [{"value": "b@x", "type": "work"}]

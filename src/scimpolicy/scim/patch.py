@@ -408,12 +408,20 @@ class _Applier:
             self.store(container, attribute, kept)
             return
         else:
+            if isinstance(value, list) and len(value) == 1:
+                value = value[0]  # some clients wrap the one record in a list
             replacement = self.check(
                 attribute, [value] if attribute.multi_valued else value, ""
             )
-            new_record = replacement[0] if attribute.multi_valued else replacement
+            new_record = (
+                (replacement or [None])[0] if attribute.multi_valued else replacement
+            )
+            if not new_record:
+                raise InvalidValueError(
+                    f"`{self.where}`: `{self.op}` needs a record for `{text}`"
+                )
             for record in chosen:
-                self.replace_record(attribute, record, new_record or {})
+                self.replace_record(attribute, record, new_record)
                 if record.get("primary") is True:
                     self.settle_primary(records, record)
         self.store(container, attribute, [record for record in records if record])
