@@ -216,7 +216,7 @@ class Directory:
                 raise _name_taken(doc["userName"])
             user = structure_user(doc, self._fresh_id(state), self._next_meta("User"))
             self._writable().put_user(user)
-            return self._user_json(user)
+            return self._user_json(user, doc)
 
     def get_user(
         self,
@@ -472,16 +472,15 @@ class Directory:
 
     def _commit_user(self, current: User, doc: CanonicalDoc) -> dict[str, Any]:
         if doc == to_canonical(current):
-            return self._user_json(
-                current
-            )  # nothing changed: same version (RFC 7644 §3.5.2.1)
+            # Nothing changed: same version and lastModified (RFC 7644 §3.5.2.1).
+            return self._user_json(current, doc)
         state = self._state
         owner = state.user_names.get(doc["userName"].casefold())
         if owner is not None and owner != current.id:
             raise _name_taken(doc["userName"])
         user = structure_user(doc, current.id, self._next_meta("User", current.meta))
         self._writable().put_user(user, current)
-        return self._user_json(user)
+        return self._user_json(user, doc)
 
     def _commit_group(self, current: Group, doc: CanonicalDoc) -> dict[str, Any]:
         state = self._state
@@ -563,7 +562,7 @@ class Directory:
             return None
         return f"{self._base_url}{resource_type.endpoint}/{resource_id}"
 
-    def _user_json(self, user: User) -> dict[str, Any]:
+    def _user_json(self, user: User, doc: CanonicalDoc | None = None) -> dict[str, Any]:
         groups = [
             {
                 "value": ref.value,
@@ -573,7 +572,7 @@ class Directory:
             }
             for ref in self._group_refs(self._state, user.id)
         ]
-        return to_json(user, groups=groups, base_url=self._base_url)
+        return to_json(user, groups=groups, base_url=self._base_url, doc=doc)
 
     def _group_json(self, group: Group) -> dict[str, Any]:
         return to_json(group, base_url=self._base_url)

@@ -16,6 +16,7 @@ reported with its location (``emails[1].primary``) and nothing is returned.
 from __future__ import annotations
 
 import functools
+import operator
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Final
@@ -211,6 +212,10 @@ def _value(attribute: Attribute, value: object) -> object:
 def _check_schemas(
     value: object, resource_type: ResourceType, *, ignore_unknown_extensions: bool
 ) -> None:
+    if isinstance(value, list) and value and value[0] == resource_type.schema.id:
+        known = {schema.id for schema in resource_type.schemas}
+        if all(urn in known for urn in value):
+            return  # the usual, exactly spelled list
     if not isinstance(value, list) or not all(isinstance(urn, str) for urn in value):
         raise InvalidSyntaxError("`schemas`: expected a list of schema URNs")
     core = resource_type.schema.id.casefold()
@@ -395,8 +400,16 @@ def _renames(cls: type, schema_attributes: tuple[Attribute, ...]) -> dict[str, A
     }
 
 
+def _passthrough(value: Any, _: type) -> Any:
+    return value
+
+
 def _make_converter() -> cattrs.Converter:
     converter = cattrs.Converter()
+    # Canonical documents are validated by `normalize` before they are structured, so
+    # scalar values need no second check or conversion (that halves structuring time).
+    for scalar in (str, bool, str | None, bool | None):
+        converter.register_structure_hook(scalar, _passthrough)
     user_attributes = {a.name: a for a in USER.schema.attributes}
     parts: list[tuple[type, tuple[Attribute, ...]]] = [
         (Name, user_attributes["name"].sub_attributes),
@@ -411,11 +424,13 @@ def _make_converter() -> cattrs.Converter:
         converter.register_structure_hook(
             cls, make_dict_structure_fn(cls, converter, **renames)
         )
-        converter.register_unstructure_hook(
-            cls,
-            make_dict_unstructure_fn(
-                cls, converter, _cattrs_omit_if_default=True, **renames
-            ),
+        unstructure = make_dict_unstructure_fn(
+            cls, converter, _cattrs_omit_if_default=True, **renames
+        )
+        converter.register_unstructure_hook(cls, unstructure)
+        converter.register_unstructure_hook_func(
+            functools.partial(operator.eq, tuple[cls, ...]),  # type: ignore[valid-type]
+            functools.partial(_unstructure_records, unstructure),
         )
     # The directory owns id and meta: passed through on the way in, formatted by
     # to_json on the way out.
@@ -435,6 +450,12 @@ def _make_converter() -> cattrs.Converter:
             ),
         )
     return converter
+
+
+def _unstructure_records(
+    unstructure: Callable[[Any], dict[str, Any]], records: tuple[Any, ...]
+) -> list[dict[str, Any]]:
+    return [unstructure(record) for record in records]
 
 
 _CONVERTER: Final = _make_converter()
@@ -487,14 +508,19 @@ def to_json(
     *,
     groups: list[dict[str, Any]] | None = None,
     base_url: str | None = None,
+    doc: CanonicalDoc | None = None,
 ) -> dict[str, Any]:
     """Return the SCIM JSON of a resource: ``schemas``, ``id``, attributes, ``meta``.
 
     Attributes returned ``never`` (``password``) are left out. *groups* is the
-    read-only ``groups`` attribute of a User, which the directory derives.
+    read-only ``groups`` attribute of a User, which the directory derives. *doc* is
+    the resource's canonical document when the caller already has one (a write has
+    just validated it), which saves unstructuring the model; the body may share its
+    lists and dicts, so the caller must not keep using it.
     """
     resource_type = USER if isinstance(resource, User) else GROUP
-    doc = to_canonical(resource)
+    if doc is None:
+        doc = to_canonical(resource)
     schemas = [resource_type.schema.id]
     schemas.extend(ext.id for ext in resource_type.extensions if ext.id in doc)
     body: dict[str, Any] = {"schemas": schemas, "id": resource.id}

@@ -95,7 +95,9 @@ class State:
 
         Nested groups are followed breadth-first when *transitive*; cycles are harmless.
         """
-        direct = sorted(self.memberships.get(member_id, ()))
+        if member_id not in self.memberships:
+            return []
+        direct = sorted(self.memberships[member_id])
         found = dict.fromkeys(direct, "direct")
         if transitive:
             frontier = list(direct)
