@@ -424,7 +424,7 @@ def _make_converter() -> cattrs.Converter:
         converter.register_structure_hook(
             cls, make_dict_structure_fn(cls, converter, **renames)
         )
-        unstructure = make_dict_unstructure_fn(
+        unstructure: Callable[[Any], dict[str, Any]] = make_dict_unstructure_fn(
             cls, converter, _cattrs_omit_if_default=True, **renames
         )
         converter.register_unstructure_hook(cls, unstructure)
