@@ -12,6 +12,7 @@ other module can raise these errors.
     │   │                                         attribute, operator/type mismatch)
     │   ├── PathSyntaxError(.., ScimError)        400 invalidPath (PATCH paths, sortBy,
     │   │                                         attributes)
+    │   ├── PolicySyntaxError                     policy text that cannot be parsed
     │   └── DataFileError                         a JSON data file that cannot be loaded
     ├── LoadError(ScimPolicyError, ValueError)    a resource of a bulk import rejected:
     │                                             kind, index, and the SCIM error
@@ -45,6 +46,7 @@ __all__ = [
     "MutabilityError",
     "NoTargetError",
     "PathSyntaxError",
+    "PolicySyntaxError",
     "PreconditionFailedError",
     "ResourceNotFoundError",
     "ScimError",
@@ -130,6 +132,10 @@ def _rebuild_source_error(
     cls: type[SourceError], message: str, source: str, span: Span, origin: str | None
 ) -> SourceError:
     return cls(message, source, span, origin=origin)
+
+
+class PolicySyntaxError(SourceError):
+    """Policy text (or a criteria expression) that cannot be parsed."""
 
 
 class DataFileError(SourceError):

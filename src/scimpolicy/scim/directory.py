@@ -22,8 +22,8 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import os
 import threading
-import uuid
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
@@ -79,6 +79,16 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+def _random_uuid() -> str:
+    """A random (version 4) UUID string; a third of the cost of ``str(uuid4())``."""
+    digits = os.urandom(16).hex()
+    variant = "89ab"[int(digits[16], 16) & 3]
+    return (
+        f"{digits[:8]}-{digits[8:12]}-4{digits[13:16]}-"
+        f"{variant}{digits[17:20]}-{digits[20:]}"
+    )
+
+
 class Directory:
     """An in-memory SCIM 2.0 directory of users and groups (RFC 7643, RFC 7644).
 
@@ -104,7 +114,7 @@ class Directory:
         self._clock = clock
         self._base_url = base_url.rstrip("/") if base_url else None
         self._ignore_unknown = ignore_unknown_extensions
-        self._new_id = id_factory or (lambda: str(uuid.uuid4()))
+        self._new_id = id_factory or _random_uuid
         self._lock = threading.RLock()
         self._state = State()
         self._owned = True
@@ -136,14 +146,23 @@ class Directory:
             self._owned = True
         return self._state
 
-    def _next_meta(self, resource_type: str, previous: Meta | None = None) -> Meta:
+    def _next_meta(
+        self,
+        resource_type: ResourceType,
+        resource_id: str,
+        previous: Meta | None = None,
+    ) -> Meta:
         state = self._writable()
         state.version += 1
         now = self._clock()
         version = f'W/"{state.version}"'
-        if previous is None:
-            return Meta(resource_type, now, now, version)
-        return Meta(resource_type, previous.created, now, version)
+        if previous is not None:
+            return Meta(
+                resource_type.name, previous.created, now, version, previous.location
+            )
+        return Meta(
+            resource_type.name, now, now, version, self._ref(resource_type, resource_id)
+        )
 
     # -- typed reads ---------------------------------------------------------------
 
@@ -214,7 +233,8 @@ class Directory:
             folded = doc["userName"].casefold()
             if folded in state.user_names:
                 raise _name_taken(doc["userName"])
-            user = structure_user(doc, self._fresh_id(state), self._next_meta("User"))
+            user_id = self._fresh_id(state)
+            user = structure_user(doc, user_id, self._next_meta(USER, user_id))
             self._writable().put_user(user)
             return self._user_json(user, doc)
 
@@ -312,7 +332,7 @@ class Directory:
             group_id = self._fresh_id(state)
             members = self._checked_members(state, doc, group_id)
             group = attrs.evolve(
-                structure_group(doc, group_id, self._next_meta("Group")),
+                structure_group(doc, group_id, self._next_meta(GROUP, group_id)),
                 members=members,
             )
             self._writable().put_group(group)
@@ -421,14 +441,14 @@ class Directory:
         user_id = self._given_id(state, payload)
         if doc["userName"].casefold() in state.user_names:
             raise _name_taken(doc["userName"])
-        user = structure_user(doc, user_id, self._next_meta("User"))
+        user = structure_user(doc, user_id, self._next_meta(USER, user_id))
         self._writable().put_user(user)
 
     def _restore_group(self, payload: dict[str, Any]) -> tuple[str, CanonicalDoc]:
         doc = self._normalize(payload, GROUP)
         group_id = self._given_id(self._state, payload)
         group = structure_group(
-            {**doc, "members": []}, group_id, self._next_meta("Group")
+            {**doc, "members": []}, group_id, self._next_meta(GROUP, group_id)
         )
         self._writable().put_group(group)
         return group_id, doc
@@ -478,7 +498,8 @@ class Directory:
         owner = state.user_names.get(doc["userName"].casefold())
         if owner is not None and owner != current.id:
             raise _name_taken(doc["userName"])
-        user = structure_user(doc, current.id, self._next_meta("User", current.meta))
+        meta = self._next_meta(USER, current.id, current.meta)
+        user = structure_user(doc, current.id, meta)
         self._writable().put_user(user, current)
         return self._user_json(user, doc)
 
@@ -490,7 +511,8 @@ class Directory:
         )
         if candidate == current:
             return self._group_json(current)
-        group = attrs.evolve(candidate, meta=self._next_meta("Group", current.meta))
+        meta = self._next_meta(GROUP, current.id, current.meta)
+        group = attrs.evolve(candidate, meta=meta)
         self._writable().put_group(group, current)
         return self._group_json(group)
 
@@ -528,7 +550,7 @@ class Directory:
         for group_id in state.memberships.get(member_id, frozenset()):
             group = state.groups[group_id]
             members = tuple(m for m in group.members if m.value != member_id)
-            meta = self._next_meta("Group", group.meta)
+            meta = self._next_meta(GROUP, group_id, group.meta)
             state.put_group(attrs.evolve(group, members=members, meta=meta), group)
         state.memberships.pop(member_id, None)
 
@@ -572,10 +594,10 @@ class Directory:
             }
             for ref in self._group_refs(self._state, user.id)
         ]
-        return to_json(user, groups=groups, base_url=self._base_url, doc=doc)
+        return to_json(user, groups=groups, doc=doc)
 
     def _group_json(self, group: Group) -> dict[str, Any]:
-        return to_json(group, base_url=self._base_url)
+        return to_json(group)
 
     def _search(self, query: Query) -> dict[str, Any]:
         with self._lock:

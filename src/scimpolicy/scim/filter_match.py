@@ -44,7 +44,13 @@ from scimpolicy.scim.filter_nodes import (
     Present,
     ValuePath,
 )
-from scimpolicy.scim.schema import COMMON_ATTRIBUTES, Attribute, AttrType, ResourceType
+from scimpolicy.scim.schema import (
+    COMMON_ATTRIBUTES,
+    USER,
+    Attribute,
+    AttrType,
+    ResourceType,
+)
 
 __all__ = [
     "GroupsResolver",
@@ -235,30 +241,43 @@ class _Binder(_BinderBase):
     def _top(self, path: AttrPath) -> tuple[Attribute, Getter]:
         if path.urn is None and path.attr.casefold() == "schemas":
             return _SCHEMAS_ATTRIBUTE, _schemas_of
-        if path.attr.casefold() == "groups" and path.urn is None and self.groups_of:
-            found = self.resource_type.resolve("groups")
-            if found is not None:
-                groups_of = self.groups_of
-                return found[1], lambda resource: groups_of(resource.id)
         resolved = self.resource_type.resolve(path.attr, path.urn)
         if resolved is None:
-            if (
-                path.urn is not None
-                and self.resource_type.schema_by_urn(path.urn) is None
-            ):
-                raise self.error(f"unknown schema `{path.urn}`", path.span)
-            raise self.error(
-                f"unknown attribute `{path.attr}` for a {self.resource_type.name}"
-                + did_you_mean(path.attr, self.resource_type.attribute_names()),
-                path.span,
-            )
+            raise self._unknown(path)
         schema, attribute = resolved
         if attribute.name == "groups" and schema is self.resource_type.schema:
-            raise self.error("`groups` cannot be filtered here", path.span)
+            if self.groups_of is None:
+                raise self.error(
+                    "`groups` cannot be used here: it is derived from Group resources",
+                    path.span,
+                )
+            groups_of = self.groups_of
+            return attribute, lambda resource: groups_of(resource.id)
         if schema is self.resource_type.schema or attribute in COMMON_ATTRIBUTES:
             return attribute, operator.attrgetter(attribute.python_name)
         return attribute, _chain(
             operator.attrgetter("enterprise"), attribute.python_name
+        )
+
+    def _unknown(self, path: AttrPath) -> FilterSyntaxError:
+        if path.urn is None:
+            return self.error(
+                f"unknown attribute `{path.attr}` for a {self.resource_type.name}"
+                + did_you_mean(path.attr, self.resource_type.attribute_names()),
+                path.span,
+            )
+        schema = self.resource_type.schema_by_urn(path.urn)
+        if schema is None:
+            return self.error(f"unknown schema `{path.urn}`", path.span)
+        names = [
+            a.name
+            for a in schema.attributes
+            if a.name.casefold() != path.attr.casefold()
+        ]
+        return self.error(
+            f"unknown attribute `{path.attr}` in `{schema.id}`"
+            + did_you_mean(path.attr, names),
+            path.span,
         )
 
     def bind_value_path(self, node: ValuePath) -> Predicate:
@@ -412,7 +431,10 @@ def uses_groups(node: Filter) -> bool:
         return uses_groups(node.left) or uses_groups(node.right)
     if isinstance(node, Not):
         return uses_groups(node.operand)
-    return node.path.urn is None and node.path.attr.casefold() == "groups"
+    urn = node.path.urn
+    return node.path.attr.casefold() == "groups" and (
+        urn is None or urn.casefold() == USER.schema.id.casefold()
+    )
 
 
 def value_getter(
@@ -435,6 +457,13 @@ def sort_key(
     """
     binder = _Binder(source, resource_type, None)
     attribute, getter, many = binder.resolve(path)
+    if attribute.is_complex:
+        first = attribute.sub_attributes[0].name
+        raise binder.error(
+            f"cannot sort by `{attribute.name}`: name one of its sub-attributes, "
+            f"such as `{attribute.name}.{first}`",
+            path.span,
+        )
     if many:
         if not attribute.python_name or attribute is _SCHEMAS_ATTRIBUTE:
             raise binder.error("cannot sort by `schemas`", path.span)

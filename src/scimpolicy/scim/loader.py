@@ -10,7 +10,6 @@ start of that resource in the file.
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 from typing import Any, Final
 
@@ -22,35 +21,59 @@ __all__ = ["GROUPS_FILE", "USERS_FILE", "load_directory", "read_resources"]
 USERS_FILE: Final = "users.json"
 GROUPS_FILE: Final = "groups.json"
 
-_RESOURCES_KEY: Final = re.compile(r'"Resources"\s*:\s*\[', re.IGNORECASE)
+_SHAPE: Final = "expected a JSON array of resources or a ListResponse with `Resources`"
+_WHITESPACE: Final = " \t\r\n"
+_DECODER: Final = json.JSONDecoder()
+
+
+def _skip(text: str, position: int, also: str = "") -> int:
+    """Skip JSON whitespace (and the characters in *also*)."""
+    while position < len(text) and text[position] in _WHITESPACE + also:
+        position += 1
+    return position
+
+
+def _array_start(text: str, data: Any) -> int | None:
+    """The offset of the resource array's ``[`` in *text* (already valid JSON).
+
+    For a ListResponse this walks the top-level object's keys, so a ``Resources``
+    key nested in another member is not mistaken for the real one; as in
+    ``json.loads``, the last of duplicate keys wins.
+    """
+    position = _skip(text, 0)
+    if isinstance(data, list):
+        return position
+    found = None
+    position += 1  # past "{"
+    while True:
+        position = _skip(text, position, ",")
+        if text[position] == "}":
+            return found
+        key, position = _DECODER.raw_decode(text, position)
+        position = _skip(text, _skip(text, position) + 1)  # past ":"
+        if isinstance(key, str) and key.casefold() == "resources":
+            found = position
+        _, position = _DECODER.raw_decode(text, position)
 
 
 def _resource_offsets(
     text: str, data: Any, origin: str
 ) -> list[tuple[dict[str, Any], int]]:
     """The resources of a file, each with the offset where it starts."""
-    resources: Any
+    resources: Any = data
     if isinstance(data, dict):
-        resources = next(
-            (v for k, v in data.items() if k.casefold() == "resources"), []
-        )
-        match = _RESOURCES_KEY.search(text)
-        start = match.end() - 1 if match else 0
-    else:
-        resources, start = data, text.find("[")
-    if not isinstance(resources, list):
-        raise DataFileError(
-            "expected a JSON array of resources or a ListResponse with `Resources`",
-            text,
-            Span(0, min(1, len(text))),
-            origin=origin,
-        )
-    decoder = json.JSONDecoder()
+        keys = [k for k in data if k.casefold() == "resources"]
+        if not keys and "totalResults" in data:
+            return []  # RFC 7644 §3.4.2: an empty ListResponse may omit Resources
+        resources = data[keys[-1]] if keys else None
+    start = _array_start(text, data) if isinstance(resources, list) else None
+    if start is None:
+        raise DataFileError(_SHAPE, text, Span(0, min(1, len(text))), origin=origin)
     offsets: list[tuple[dict[str, Any], int]] = []
-    position = start + 1
+    position = start + 1  # past "["
     for resource in resources:
-        position = _skip(text, position)
-        _, end = decoder.raw_decode(text, position)
+        position = _skip(text, position, ",")
+        _, end = _DECODER.raw_decode(text, position)
         if not isinstance(resource, dict):
             raise DataFileError(
                 "expected a JSON object for each resource",
@@ -59,15 +82,8 @@ def _resource_offsets(
                 origin=origin,
             )
         offsets.append((resource, position))
-        position = _skip(text, end)
+        position = end
     return offsets
-
-
-def _skip(text: str, position: int) -> int:
-    """Skip whitespace and one comma."""
-    while position < len(text) and text[position] in " \t\r\n,":
-        position += 1
-    return position
 
 
 def read_resources(path: Path) -> tuple[str, list[tuple[dict[str, Any], int]]]:

@@ -34,6 +34,7 @@ class Meta:
     created: datetime
     last_modified: datetime
     version: str
+    location: str | None = None
 
 
 @attrs.frozen

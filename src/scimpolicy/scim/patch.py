@@ -163,6 +163,8 @@ class _Applier:
         self.op = operation.op
         self.where = operation.where
         self.resource_type = resource_type
+        # Where a bad path came from, for messages: the `path`, or a key of `value`.
+        self.origin = f"{operation.where}.path"
 
     def run(self) -> None:
         path = self.operation.path
@@ -172,7 +174,10 @@ class _Applier:
         text = self.operation.path_text or ""
         extension = self.resource_type.schema_by_urn(text)
         if extension is not None and extension is not self.resource_type.schema:
-            self.without_path({extension.id: self.operation.value})
+            if self.op is PatchOp.REMOVE:
+                self.doc.pop(extension.id, None)  # the whole extension
+            else:
+                self.without_path({extension.id: self.operation.value})
             return
         self.at_path(path, self.operation.value, text)
 
@@ -184,6 +189,7 @@ class _Applier:
                 f"`{self.where}`: without a `path`, `value` must be an object of "
                 "attributes"
             )
+        self.origin = f"{self.where}.value"
         for key, item in value.items():
             schema = (
                 self.resource_type.schema_by_urn(key) if isinstance(key, str) else None
@@ -194,20 +200,19 @@ class _Applier:
                         f"`{self.where}`: `{key}` must be an object"
                     )
                 for name, sub_value in item.items():
-                    self.at_path(
-                        parse_patch_path(f"{schema.id}:{name}"), sub_value, name
-                    )
+                    qualified = f"{schema.id}:{name}"
+                    self.at_path(self.parse_key(qualified), sub_value, qualified)
                 continue
-            try:
-                path = parse_patch_path(str(key))
-            except PathSyntaxError as error:
-                raise PathSyntaxError(
-                    error.message,
-                    error.source,
-                    error.span,
-                    origin=f"{self.where}.value",
-                ) from None
-            self.at_path(path, item, str(key))
+            self.at_path(self.parse_key(str(key)), item, str(key))
+
+    def parse_key(self, key: str) -> PatchPath:
+        """A key of a path-less ``value`` read as a path (``name.givenName``)."""
+        try:
+            return parse_patch_path(key)
+        except PathSyntaxError as error:
+            raise PathSyntaxError(
+                error.message, error.source, error.span, origin=self.origin
+            ) from None
 
     # -- with a path -----------------------------------------------------------------
 
@@ -218,7 +223,7 @@ class _Applier:
                 f"unknown attribute `{path.attr.attr}` for a {self.resource_type.name}",
                 text,
                 path.attr.span or Span(0, len(text)),
-                origin=f"{self.where}.path",
+                origin=self.origin,
             )
         schema, attribute = resolved
         if attribute.mutability is Mutability.READ_ONLY:
@@ -243,7 +248,7 @@ class _Applier:
                     f"unknown sub-attribute `{sub_name}` of `{attribute.name}`",
                     text,
                     Span(0, len(text)),
-                    origin=f"{self.where}.path",
+                    origin=self.origin,
                 )
             if sub.mutability is Mutability.READ_ONLY:
                 raise MutabilityError(
@@ -303,7 +308,9 @@ class _Applier:
         if attribute.multi_valued and isinstance(value, list) and value:
             # Entra: `{"op": "Remove", "path": "members", "value": [{"value": "id"}]}`
             # removes those members only.
-            doomed = {item.get("value") for item in value if isinstance(item, dict)}
+            doomed = {
+                item.get("value") if isinstance(item, dict) else item for item in value
+            }
             kept = [
                 r
                 for r in container.get(attribute.name, [])
@@ -376,7 +383,7 @@ class _Applier:
                 f"`{attribute.name}` has no sub-attributes to filter with `[...]`",
                 text,
                 Span(0, len(text)),
-                origin=f"{self.where}.path",
+                origin=self.origin,
             )
         matches = self.matcher(attribute, where, text)
         records = container.get(attribute.name, [])
@@ -385,7 +392,10 @@ class _Applier:
         chosen = [record for record in records if matches(record)]
         if not chosen:
             new = None
-            if self.op is PatchOp.ADD and sub is not None:
+            # A new value is created, but an existing single value (`name`) is never
+            # rewritten to match the filter.
+            creatable = attribute.multi_valued or not records
+            if self.op is PatchOp.ADD and sub is not None and creatable:
                 new = self.record_from_filter(attribute, where)
             if new is None or sub is None:
                 raise NoTargetError(f"`{self.where}`: no value matches `{text}`")
@@ -448,7 +458,9 @@ class _Applier:
                 raise MutabilityError(
                     f"`{self.where}`: `{sub.name}` cannot change once set"
                 )
-        if self.op is PatchOp.REPLACE:
+        if self.op is PatchOp.REPLACE and attribute.multi_valued:
+            # A matching value is replaced whole; a single-valued complex attribute
+            # (`name[...]`) is the attribute itself, whose replace merges.
             record.clear()
         record.update(new)
 
@@ -459,7 +471,7 @@ class _Applier:
             predicate = bind_record_filter(where, text, attribute)
         except FilterSyntaxError as error:
             raise PathSyntaxError(
-                error.message, text, error.span, origin=f"{self.where}.path"
+                error.message, text, error.span, origin=self.origin
             ) from None
         return lambda record: predicate(structure_record(attribute, record))
 

@@ -113,11 +113,17 @@ def make_projection(
 
     :raises PathSyntaxError: a malformed path or an attribute the schema lacks.
     """
-    include = tuple(_resolve(text, resource_type) for text in _split(attributes))
+    include = tuple(
+        _resolve(text, resource_type)
+        for text in _split(attributes)
+        if text.casefold() != "schemas"  # returned always, like `id`
+    )
     exclude = tuple(
         selection
         for selection in (
-            _resolve(text, resource_type) for text in _split(excluded_attributes)
+            _resolve(text, resource_type)
+            for text in _split(excluded_attributes)
+            if text.casefold() != "schemas"
         )
         if selection.attribute is None
         or selection.attribute.returned is not Returned.ALWAYS
@@ -172,13 +178,16 @@ def _drop_selection(out: dict[str, Any], selection: _Selection) -> None:
     if selection.sub is None:
         del container[name]
     elif isinstance(container[name], list):
-        container[name] = [
+        records = [
             {k: v for k, v in item.items() if k != selection.sub}
             for item in container[name]
         ]
+        container[name] = [record for record in records if record]
     else:
         container[name] = {
             k: v for k, v in container[name].items() if k != selection.sub
         }
+    if name in container and not container[name]:
+        del container[name]  # unassigned once every part is excluded (RFC 7643 §2.5)
     if selection.schema is not None and not container:
         del out[selection.schema.id]

@@ -102,17 +102,22 @@ class Attribute:
     python_name: str = attrs.field(init=False, repr=False)
     plain_text: bool = attrs.field(init=False, repr=False)
     required_subs: tuple[Attribute, ...] = attrs.field(init=False, repr=False)
-    """A single-valued string, reference or binary: any ``str`` is a valid value."""
+    """A writable single-valued string, reference or binary: any ``str`` is valid."""
     _subs: dict[str, Attribute] = attrs.field(init=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
         # Frozen, so derived lookup tables are set once through object.__setattr__.
         object.__setattr__(self, "python_name", _python_name(self.name))
         plain = self.type in (AttrType.STRING, AttrType.REFERENCE, AttrType.BINARY)
-        object.__setattr__(self, "plain_text", plain and not self.multi_valued)
+        writable = self.mutability is not Mutability.READ_ONLY
+        object.__setattr__(
+            self, "plain_text", plain and writable and not self.multi_valued
+        )
         required = tuple(sub for sub in self.sub_attributes if sub.required)
         object.__setattr__(self, "required_subs", required)
-        subs = {sub.name.casefold(): sub for sub in self.sub_attributes}
+        # Exact spellings first (what IdPs send), then the case-folded forms.
+        subs = {sub.name: sub for sub in self.sub_attributes}
+        subs.update({sub.name.casefold(): sub for sub in self.sub_attributes})
         object.__setattr__(self, "_subs", subs)
 
     @property
@@ -122,7 +127,7 @@ class Attribute:
 
     def sub(self, name: str) -> Attribute | None:
         """Return the sub-attribute called *name* (any case), or ``None``."""
-        return self._subs.get(name.casefold())
+        return self._subs.get(name) or self._subs.get(name.casefold())
 
     def to_scim(self) -> dict[str, object]:
         """Return the attribute definition as the ``/Schemas`` endpoint shows it."""

@@ -15,6 +15,7 @@ reported with its location (``emails[1].primary``) and nothing is returned.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import operator
 from collections.abc import Callable
@@ -212,10 +213,10 @@ def _value(attribute: Attribute, value: object) -> object:
 def _check_schemas(
     value: object, resource_type: ResourceType, *, ignore_unknown_extensions: bool
 ) -> None:
-    if isinstance(value, list) and value and value[0] == resource_type.schema.id:
-        known = {schema.id for schema in resource_type.schemas}
-        if all(urn in known for urn in value):
-            return  # the usual, exactly spelled list
+    if type(value) is list and value and value[0] == resource_type.schema.id:
+        with contextlib.suppress(TypeError):  # an unhashable item: checked below
+            if _known_urns(resource_type).issuperset(value):
+                return  # the usual, exactly spelled list
     if not isinstance(value, list) or not all(isinstance(urn, str) for urn in value):
         raise InvalidSyntaxError("`schemas`: expected a list of schema URNs")
     core = resource_type.schema.id.casefold()
@@ -227,6 +228,16 @@ def _check_schemas(
     for urn in value:
         if resource_type.schema_by_urn(urn) is None and not ignore_unknown_extensions:
             raise InvalidSyntaxError(_unsupported_schema(urn))
+
+
+_ALL_SCHEMAS: Final = {
+    schema.id.casefold(): schema for kind in (USER, GROUP) for schema in kind.schemas
+}
+
+
+@functools.cache
+def _known_urns(resource_type: ResourceType) -> frozenset[str]:
+    return frozenset(schema.id for schema in resource_type.schemas)
 
 
 def _unsupported_schema(urn: str) -> str:
@@ -291,11 +302,32 @@ def normalize(
     for key, value in payload.items():
         entry = table.get(key) if isinstance(key, str) else None
         if entry is None:
-            entry = _slow_entry(table, key, resource_type, ignore_unknown_extensions)
+            entry = _slow_entry(
+                table,
+                key,
+                resource_type,
+                ignore_unknown_extensions=ignore_unknown_extensions,
+                is_object=isinstance(value, dict),
+            )
         if type(entry) is tuple:
             schema, attribute = entry
-            target = doc if schema is core else doc.setdefault(schema.id, {})
-            _put(target, attribute, value, attribute.name, ignored)
+            if schema is core:
+                if (
+                    type(value) is str
+                    and attribute.plain_text
+                    and attribute.name not in doc
+                ):
+                    doc[attribute.name] = value  # the common case, inlined
+                else:
+                    _put(doc, attribute, value, attribute.name, ignored)
+            else:
+                _put(
+                    doc.setdefault(schema.id, {}),
+                    attribute,
+                    value,
+                    attribute.name,
+                    ignored,
+                )
         elif isinstance(entry, Schema):
             _put_schema_object(doc, entry, value, ignored)
         elif entry == _SCHEMAS:
@@ -305,8 +337,14 @@ def normalize(
                 ignore_unknown_extensions=ignore_unknown_extensions,
             )
     for attribute in core.attributes:
-        if attribute.required and doc.get(attribute.name) is None:
-            raise InvalidValueError(f"missing required attribute `{attribute.name}`")
+        if attribute.required:
+            given = doc.get(attribute.name)
+            if given is None:
+                raise InvalidValueError(
+                    f"missing required attribute `{attribute.name}`"
+                )
+            if given == "":
+                raise InvalidValueError(f"`{attribute.name}` cannot be empty")
     return _drop_unassigned(doc, resource_type), tuple(ignored)
 
 
@@ -314,21 +352,29 @@ def _slow_entry(
     table: dict[str, _Entry],
     key: object,
     resource_type: ResourceType,
+    *,
     ignore_unknown_extensions: bool,
+    is_object: bool,
 ) -> _Entry:
     if not isinstance(key, str):
         raise InvalidSyntaxError(f"attribute names must be strings, got `{key!r}`")
-    entry = table.get(key.casefold())
+    folded = key.casefold()
+    entry = table.get(folded)
     if entry is not None:
         return entry
-    urn, _, _ = key.rpartition(":")
-    if key.casefold().startswith("urn:") and (
-        resource_type.schema_by_urn(urn) is None
-        and resource_type.schema_by_urn(key) is None
-    ):
-        if ignore_unknown_extensions:
-            return _SKIP
-        raise InvalidSyntaxError(_unsupported_schema(urn))
+    if folded.startswith("urn:"):
+        foreign = _ALL_SCHEMAS.get(folded)
+        if foreign is not None:
+            raise InvalidSyntaxError(
+                f"schema `{foreign.id}` does not apply to a {resource_type.name}"
+            )
+        urn = key.rpartition(":")[0]
+        if resource_type.schema_by_urn(urn) is None:
+            if ignore_unknown_extensions:
+                return _SKIP
+            # An object value is a whole extension keyed by its URN; anything else
+            # is one attribute, `<URN>:<name>`.
+            raise InvalidSyntaxError(_unsupported_schema(key if is_object else urn))
     raise InvalidSyntaxError(f"unknown attribute `{key}` for a {resource_type.name}")
 
 
@@ -372,11 +418,21 @@ def _put_schema_object(
 
 
 def _drop_unassigned(doc: CanonicalDoc, resource_type: ResourceType) -> CanonicalDoc:
-    out = {key: value for key, value in doc.items() if value is not None}
+    out = (
+        doc
+        if None not in doc.values()
+        else {key: value for key, value in doc.items() if value is not None}
+    )
     for schema in resource_type.extensions:
         extension = out.get(schema.id)
         if extension is not None:
-            kept = {key: value for key, value in extension.items() if value is not None}
+            kept = (
+                extension
+                if None not in extension.values()
+                else {
+                    key: value for key, value in extension.items() if value is not None
+                }
+            )
             if kept:
                 out[schema.id] = kept
             else:
@@ -432,6 +488,18 @@ def _make_converter() -> cattrs.Converter:
             functools.partial(operator.eq, tuple[cls, ...]),  # type: ignore[valid-type]
             functools.partial(_unstructure_records, unstructure),
         )
+    for cls in (Name, EnterpriseUser, Manager):
+        converter.register_structure_hook(
+            cls | None,
+            functools.partial(_structure_optional, converter.get_structure_hook(cls)),
+        )
+    for cls in (MultiValue, Address, Member):
+        converter.register_structure_hook_func(
+            functools.partial(operator.eq, tuple[cls, ...]),  # type: ignore[valid-type]
+            functools.partial(
+                _structure_records, converter.get_structure_hook(cls), cls
+            ),
+        )
     # The directory owns id and meta: passed through on the way in, formatted by
     # to_json on the way out.
     converter.register_structure_hook(Meta, lambda value, _: value)
@@ -450,6 +518,18 @@ def _make_converter() -> cattrs.Converter:
             ),
         )
     return converter
+
+
+def _structure_optional(
+    structure: Callable[[Any, type], Any], value: Any, cls: type
+) -> Any:
+    return None if value is None else structure(value, cls)
+
+
+def _structure_records(
+    structure: Callable[[Any, type], Any], cls: type, values: list[Any], _: type
+) -> tuple[Any, ...]:
+    return tuple([structure(value, cls) for value in values])
 
 
 def _unstructure_records(
@@ -498,7 +578,12 @@ def to_canonical(resource: User | Group) -> CanonicalDoc:
 
 
 def format_datetime(moment: datetime) -> str:
-    """Format a UTC datetime as RFC 3339 with ``Z`` and milliseconds."""
+    """Format a datetime as RFC 3339 with milliseconds, ``Z`` for UTC.
+
+    A naive datetime is taken to be UTC (the directory's clock returns UTC).
+    """
+    if moment.tzinfo is None:
+        return moment.isoformat(timespec="milliseconds") + "Z"
     text = moment.isoformat(timespec="milliseconds")
     return text.removesuffix("+00:00") + "Z" if text.endswith("+00:00") else text
 
@@ -507,7 +592,6 @@ def to_json(
     resource: User | Group,
     *,
     groups: list[dict[str, Any]] | None = None,
-    base_url: str | None = None,
     doc: CanonicalDoc | None = None,
 ) -> dict[str, Any]:
     """Return the SCIM JSON of a resource: ``schemas``, ``id``, attributes, ``meta``.
@@ -524,18 +608,24 @@ def to_json(
     schemas = [resource_type.schema.id]
     schemas.extend(ext.id for ext in resource_type.extensions if ext.id in doc)
     body: dict[str, Any] = {"schemas": schemas, "id": resource.id}
-    body.update((k, v) for k, v in doc.items() if k not in _NEVER_RETURNED)
+    if _NEVER_RETURNED.isdisjoint(doc):
+        body.update(doc)
+    else:
+        body.update((k, v) for k, v in doc.items() if k not in _NEVER_RETURNED)
     if groups:
         body["groups"] = groups
     meta = resource.meta
+    created = format_datetime(meta.created)
     body["meta"] = {
         "resourceType": meta.resource_type,
-        "created": format_datetime(meta.created),
-        "lastModified": format_datetime(meta.last_modified),
+        "created": created,
+        "lastModified": created
+        if meta.last_modified is meta.created
+        else format_datetime(meta.last_modified),
         "version": meta.version,
     }
-    if base_url is not None:
-        body["meta"]["location"] = f"{base_url}{resource_type.endpoint}/{resource.id}"
+    if meta.location is not None:
+        body["meta"]["location"] = meta.location
     return body
 
 
