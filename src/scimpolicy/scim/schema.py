@@ -102,6 +102,9 @@ class Attribute:
     python_name: str = attrs.field(init=False, repr=False)
     plain_text: bool = attrs.field(init=False, repr=False)
     required_subs: tuple[Attribute, ...] = attrs.field(init=False, repr=False)
+    read_only: bool = attrs.field(init=False, repr=False)
+    sub_table: dict[str, Attribute] = attrs.field(init=False, repr=False)
+    """Sub-attributes by their exact names (see :meth:`sub` for any case)."""
     """A writable single-valued string, reference or binary: any ``str`` is valid."""
     _subs: dict[str, Attribute] = attrs.field(init=False, repr=False)
 
@@ -113,6 +116,9 @@ class Attribute:
         object.__setattr__(
             self, "plain_text", plain and writable and not self.multi_valued
         )
+        object.__setattr__(self, "read_only", self.mutability is Mutability.READ_ONLY)
+        exact = {sub.name: sub for sub in self.sub_attributes}
+        object.__setattr__(self, "sub_table", exact)
         required = tuple(sub for sub in self.sub_attributes if sub.required)
         object.__setattr__(self, "required_subs", required)
         # Exact spellings first (what IdPs send), then the case-folded forms.

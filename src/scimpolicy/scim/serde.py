@@ -141,24 +141,24 @@ def _complex_value(attribute: Attribute, value: object) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise _Invalid(InvalidValueError, f"expected an object, got {_describe(value)}")
     out: dict[str, Any] = {}
+    exact = attribute.sub_table  # the schema's own spellings, the usual case
     for key, sub_value in value.items():
-        sub = attribute.sub(key) if isinstance(key, str) else None
+        sub = exact.get(key) or (attribute.sub(key) if isinstance(key, str) else None)
         if sub is None:
             raise _Invalid(InvalidSyntaxError, f"unknown sub-attribute `{key}`")
-        if sub.name in out:
-            raise _Invalid(
-                InvalidSyntaxError, f"sub-attribute `{sub.name}` given twice"
-            )
-        if sub_value is None or sub.mutability is Mutability.READ_ONLY:
+        name = sub.name
+        if name in out:
+            raise _Invalid(InvalidSyntaxError, f"sub-attribute `{name}` given twice")
+        if sub_value is None or sub.read_only:
             continue
-        if type(sub_value) is str and sub.plain_text:
-            out[sub.name] = sub_value
+        if sub.plain_text and type(sub_value) is str:
+            out[name] = sub_value
             continue
         try:
-            out[sub.name] = _simple_value(sub, sub_value)
+            out[name] = _simple_value(sub, sub_value)
         except _Invalid as problem:
-            raise _Invalid(problem.error, problem.what, f".{sub.name}") from None
-    if out:
+            raise _Invalid(problem.error, problem.what, f".{name}") from None
+    if out and attribute.required_subs:
         for sub in attribute.required_subs:
             if sub.name not in out:
                 raise _Invalid(InvalidValueError, f"missing required `{sub.name}`")
@@ -414,7 +414,14 @@ def _put_schema_object(
         attribute = schema.attribute(key) if isinstance(key, str) else None
         if attribute is None:
             raise InvalidSyntaxError(f"unknown attribute `{key}` in `{schema.id}`")
-        _put(target, attribute, sub_value, f"{schema.id}:{attribute.name}", ignored)
+        if (
+            attribute.plain_text
+            and type(sub_value) is str
+            and attribute.name not in target
+        ):
+            target[attribute.name] = sub_value  # the common case, inlined
+        else:
+            _put(target, attribute, sub_value, f"{schema.id}:{attribute.name}", ignored)
 
 
 def _drop_unassigned(doc: CanonicalDoc, resource_type: ResourceType) -> CanonicalDoc:
@@ -461,7 +468,7 @@ def _passthrough(value: Any, _: type) -> Any:
 
 
 def _make_converter() -> cattrs.Converter:
-    converter = cattrs.Converter()
+    converter = cattrs.Converter(detailed_validation=False)
     # Canonical documents are validated by `normalize` before they are structured, so
     # scalar values need no second check or conversion (that halves structuring time).
     for scalar in (str, bool, str | None, bool | None):
