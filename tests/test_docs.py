@@ -14,9 +14,11 @@ BLOCK = re.compile(r"```python\n(.*?)```", re.DOTALL)
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
 def test_python_blocks_run(page: Path) -> None:
-    """Every ```python block of a page executes without error."""
+    """Every ```python block of a page executes without error, in order, sharing one
+    namespace (like a session reading the page top to bottom)."""
+    namespace: dict[str, object] = {}
     for block in BLOCK.findall(page.read_text(encoding="utf-8")):
-        exec(compile(block, str(page), "exec"), {})  # noqa: S102  our own docs
+        exec(compile(block, str(page), "exec"), namespace)  # noqa: S102  our own docs
 
 
 def test_readme_opens_with_the_two_commands() -> None:

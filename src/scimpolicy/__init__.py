@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from scimpolicy.errors import (
     DataFileError,
+    Diagnostic,
     FilterSyntaxError,
     InvalidSyntaxError,
     InvalidValueError,
@@ -15,15 +16,35 @@ from scimpolicy.errors import (
     MutabilityError,
     NoTargetError,
     PathSyntaxError,
+    PolicyCheckError,
+    PolicySyntaxError,
     PreconditionFailedError,
     ResourceNotFoundError,
     ScimError,
     ScimPolicyError,
+    Severity,
     SourceError,
     Span,
     TooManyError,
     UniquenessError,
 )
+from scimpolicy.policy.checker import check_policy
+from scimpolicy.policy.compiler import CompiledPolicy, compile_policy
+from scimpolicy.policy.facts import Facts, Gates
+from scimpolicy.policy.formatter import format_criteria, format_policy
+from scimpolicy.policy.interpreter import Outcome, interpret
+from scimpolicy.policy.loader import load_policy, load_policy_file
+from scimpolicy.policy.nodes import (
+    AccessAction,
+    Duration,
+    ForwardingAction,
+    Policy,
+    PolicyType,
+    Rule,
+    RuleSet,
+    TimeoutAction,
+)
+from scimpolicy.policy.parser import parse_criteria, parse_policy
 from scimpolicy.scim.directory import Directory, GroupRef, IgnoredAttributeWarning
 from scimpolicy.scim.filter_nodes import render as render_filter
 from scimpolicy.scim.filter_parser import parse_filter
@@ -43,11 +64,18 @@ from scimpolicy.scim.schema import ZPA_POLICY_ATTRIBUTES
 
 __all__ = [
     "ZPA_POLICY_ATTRIBUTES",
+    "AccessAction",
     "Address",
+    "CompiledPolicy",
     "DataFileError",
+    "Diagnostic",
     "Directory",
+    "Duration",
     "EnterpriseUser",
+    "Facts",
     "FilterSyntaxError",
+    "ForwardingAction",
+    "Gates",
     "Group",
     "GroupRef",
     "IgnoredAttributeWarning",
@@ -61,18 +89,36 @@ __all__ = [
     "MutabilityError",
     "Name",
     "NoTargetError",
+    "Outcome",
     "PathSyntaxError",
+    "Policy",
+    "PolicyCheckError",
+    "PolicySyntaxError",
+    "PolicyType",
     "PreconditionFailedError",
     "ResourceNotFoundError",
+    "Rule",
+    "RuleSet",
     "ScimError",
     "ScimPolicyError",
+    "Severity",
     "SourceError",
     "Span",
+    "TimeoutAction",
     "TooManyError",
     "UniquenessError",
     "User",
+    "check_policy",
+    "compile_policy",
+    "format_criteria",
+    "format_policy",
+    "interpret",
     "load_directory",
+    "load_policy",
+    "load_policy_file",
+    "parse_criteria",
     "parse_filter",
+    "parse_policy",
     "render_filter",
 ]
 

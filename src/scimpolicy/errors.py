@@ -14,6 +14,7 @@ other module can raise these errors.
     │   │                                         attributes)
     │   ├── PolicySyntaxError                     policy text that cannot be parsed
     │   └── DataFileError                         a JSON data file that cannot be loaded
+    ├── PolicyCheckError(ScimPolicyError, ValueError)  a policy with error diagnostics
     ├── LoadError(ScimPolicyError, ValueError)    a resource of a bulk import rejected:
     │                                             kind, index, and the SCIM error
     └── ScimError(ScimPolicyError)                RFC 7644 §3.12: status, scim_type,
@@ -33,12 +34,14 @@ in backticks and chain context with colons (``Operations[1]: path `emails[`: ...
 
 from __future__ import annotations
 
+import enum
 from typing import Any, ClassVar, Final
 
 import attrs
 
 __all__ = [
     "DataFileError",
+    "Diagnostic",
     "FilterSyntaxError",
     "InvalidSyntaxError",
     "InvalidValueError",
@@ -46,11 +49,13 @@ __all__ = [
     "MutabilityError",
     "NoTargetError",
     "PathSyntaxError",
+    "PolicyCheckError",
     "PolicySyntaxError",
     "PreconditionFailedError",
     "ResourceNotFoundError",
     "ScimError",
     "ScimPolicyError",
+    "Severity",
     "SourceError",
     "Span",
     "TooManyError",
@@ -140,6 +145,81 @@ class PolicySyntaxError(SourceError):
 
 class DataFileError(SourceError):
     """A JSON data file (a SCIM export, a directory dump) that cannot be loaded."""
+
+
+class Severity(enum.StrEnum):
+    """How bad a diagnostic is: errors stop a policy from loading, the rest inform."""
+
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+
+@attrs.frozen
+class Diagnostic:
+    """One finding of the policy checker.
+
+    ``code`` is a stable slug (``unknown-attribute``), ``message`` one line in the
+    house style, ``span`` where in the text (when known), ``help`` a suggestion
+    ("did you mean `scim.department`?") and ``rule`` the rule's name, if any.
+    """
+
+    code: str
+    severity: Severity
+    message: str
+    span: Span | None = None
+    help: str | None = None
+    rule: str | None = None
+
+    def render(self, source: str | None = None, *, origin: str | None = None) -> str:
+        """Render as ``error[code]: message (at line L, column C)``, the source line
+        with a ``~~~^`` marker, and the help, when the source is given."""
+        head = f"{self.severity}[{self.code}]: "
+        context = f"rule `{self.rule}`: " if self.rule else ""
+        lines: list[str]
+        if source is not None and self.span is not None:
+            located = SourceError(
+                context + self.message, source, self.span, origin=origin
+            )
+            lines = str(located).split("\n")
+            lines[0] = head + lines[0]
+        else:
+            prefix = f"{origin}: " if origin else ""
+            lines = [f"{head}{prefix}{context}{self.message}"]
+        if self.help:
+            lines.append(f"    help: {self.help}")
+        return "\n".join(lines)
+
+
+class PolicyCheckError(ScimPolicyError, ValueError):
+    """A policy with error diagnostics; ``diagnostics`` holds all of them (errors
+    first), and ``str()`` renders every one against the source."""
+
+    def __init__(
+        self,
+        diagnostics: tuple[Diagnostic, ...],
+        source: str | None = None,
+        *,
+        origin: str | None = None,
+    ) -> None:
+        errors = sum(1 for d in diagnostics if d.severity is Severity.ERROR)
+        super().__init__(f"policy has {errors} error(s)")
+        self.diagnostics = diagnostics
+        self.source = source
+        self.origin = origin
+
+    def __str__(self) -> str:
+        rendered = [d.render(self.source, origin=self.origin) for d in self.diagnostics]
+        return "\n".join([str(self.args[0]), *rendered])
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild_check_error, (self.diagnostics, self.source, self.origin))
+
+
+def _rebuild_check_error(
+    diagnostics: tuple[Diagnostic, ...], source: str | None, origin: str | None
+) -> PolicyCheckError:
+    return PolicyCheckError(diagnostics, source, origin=origin)
 
 
 class LoadError(ScimPolicyError, ValueError):

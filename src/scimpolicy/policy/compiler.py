@@ -1,0 +1,286 @@
+"""The compiler: criteria → closures, specialised per gate combination.
+
+Stage: policy nodes → :class:`CompiledPolicy`, whose :meth:`~CompiledPolicy.first_match`
+answers "which rule decides?" for a :class:`~scimpolicy.policy.facts.Facts` and
+:class:`~scimpolicy.policy.facts.Gates`. The reference interpreter
+(:mod:`scimpolicy.policy.interpreter`) defines the meaning; this module must agree
+with it on every input (a property test checks that).
+
+How the three-valued gates cost nothing on the fast path: each rule set is compiled
+once per gate combination (SCIM usable or not, by SAML usable or not, compiled lazily).
+Within one combination a gated-off criterion is the constant *unknown*, which is folded
+away at compile time by Kleene's rules, and every closure knows statically whether it
+can return unknown. When every criterion is usable, no closure ever produces or tests
+for unknown: the code is the plain two-valued ``and``/``or``/``not`` of the criteria.
+No Python source is generated; literals live in closures, never in code text.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any, TypeAlias
+
+import attrs
+
+from scimpolicy.errors import Diagnostic
+from scimpolicy.policy.facts import Facts, Gates, canonical, reader
+from scimpolicy.policy.nodes import (
+    And,
+    Compare,
+    CompareOp,
+    Contains,
+    Criteria,
+    In,
+    Not,
+    Or,
+    Policy,
+    PolicyType,
+    Present,
+    Rule,
+    RuleSet,
+)
+
+__all__ = ["CompiledPolicy", "compile_criteria", "compile_policy"]
+
+Truth: TypeAlias = bool | None
+TwoValued: TypeAlias = Callable[[Facts], bool]
+ThreeValued: TypeAlias = Callable[[Facts], Truth]
+
+
+@attrs.frozen
+class _Const:
+    value: Truth
+
+
+@attrs.frozen
+class _Two:
+    """A closure that never returns unknown."""
+
+    fn: TwoValued
+
+
+@attrs.frozen
+class _Three:
+    """A closure that may return unknown (``None``)."""
+
+    fn: ThreeValued
+
+
+_Code: TypeAlias = _Const | _Two | _Three
+_NEVER: TwoValued = lambda _: False  # noqa: E731  a named constant closure
+_NO_VALUES: Callable[[Facts], tuple[Any, ...]] = lambda _: ()  # noqa: E731
+
+
+def _leaf(node: Compare | In | Contains | Present) -> TwoValued:
+    # A reference the checker rejects has no values (the interpreter agrees).
+    read = reader(node.ref) or _NO_VALUES
+    if isinstance(node, Present):
+        if node.negated:
+            return lambda facts: not any(v not in (None, "") for v in read(facts))
+        return lambda facts: any(v not in (None, "") for v in read(facts))
+    if isinstance(node, In):
+        wanted = frozenset(canonical(node.ref, v) for v in node.values)
+        if node.negated:
+            return lambda facts: wanted.isdisjoint(read(facts))
+        return lambda facts: not wanted.isdisjoint(read(facts))
+    expected: Any = canonical(node.ref, node.value)
+    if isinstance(node, Contains) or node.op is CompareOp.EQ:
+        negated = isinstance(node, Contains) and node.negated
+        if negated:
+            return lambda facts: expected not in read(facts)
+        return lambda facts: expected in read(facts)
+    if node.op is CompareOp.NE:
+        return lambda facts: expected not in read(facts)
+    if not isinstance(expected, str):
+        return _NEVER
+    if node.op is CompareOp.STARTSWITH:
+        return lambda facts: any(
+            isinstance(v, str) and v.startswith(expected) for v in read(facts)
+        )
+    if node.op is CompareOp.ENDSWITH:
+        return lambda facts: any(
+            isinstance(v, str) and v.endswith(expected) for v in read(facts)
+        )
+    return lambda facts: any(isinstance(v, str) and expected in v for v in read(facts))
+
+
+def _kleene_and(left: Truth, right: Truth) -> Truth:
+    if left is False or right is False:
+        return False
+    return True if left is True and right is True else None
+
+
+def _kleene_or(left: Truth, right: Truth) -> Truth:
+    if left is True or right is True:
+        return True
+    return False if left is False and right is False else None
+
+
+def _three(code: _Two | _Three) -> ThreeValued:
+    return code.fn
+
+
+def _and(left: _Code, right: _Code) -> _Code:
+    if isinstance(left, _Const) and isinstance(right, _Const):
+        return _Const(_kleene_and(left.value, right.value))
+    if isinstance(left, _Const) or isinstance(right, _Const):
+        const, other = (left, right) if isinstance(left, _Const) else (right, left)
+        assert isinstance(const, _Const)  # noqa: S101  narrowed by the line above
+        assert not isinstance(other, _Const)  # noqa: S101
+        if const.value is False:
+            return _Const(value=False)
+        if const.value is True:
+            return other
+        fn = _three(other)  # unknown and x: false if x is false, else unknown
+        return _Three(lambda facts: False if fn(facts) is False else None)
+    if isinstance(left, _Two) and isinstance(right, _Two):
+        a, b = left.fn, right.fn
+        return _Two(lambda facts: a(facts) and b(facts))
+    x, y = _three(left), _three(right)
+
+    def both(facts: Facts) -> Truth:
+        first = x(facts)
+        if first is False:
+            return False
+        second = y(facts)
+        if second is False:
+            return False
+        return True if first is True and second is True else None
+
+    return _Three(both)
+
+
+def _or(left: _Code, right: _Code) -> _Code:
+    if isinstance(left, _Const) and isinstance(right, _Const):
+        return _Const(_kleene_or(left.value, right.value))
+    if isinstance(left, _Const) or isinstance(right, _Const):
+        const, other = (left, right) if isinstance(left, _Const) else (right, left)
+        assert isinstance(const, _Const)  # noqa: S101  narrowed by the line above
+        assert not isinstance(other, _Const)  # noqa: S101
+        if const.value is True:
+            return _Const(value=True)
+        if const.value is False:
+            return other
+        fn = _three(other)  # unknown or x: true if x is true, else unknown
+        return _Three(lambda facts: True if fn(facts) is True else None)
+    if isinstance(left, _Two) and isinstance(right, _Two):
+        a, b = left.fn, right.fn
+        return _Two(lambda facts: a(facts) or b(facts))
+    x, y = _three(left), _three(right)
+
+    def either(facts: Facts) -> Truth:
+        first = x(facts)
+        if first is True:
+            return True
+        second = y(facts)
+        if second is True:
+            return True
+        return False if first is False and second is False else None
+
+    return _Three(either)
+
+
+def _not(operand: _Code) -> _Code:
+    if isinstance(operand, _Const):
+        return _Const(None if operand.value is None else not operand.value)
+    if isinstance(operand, _Two):
+        fn = operand.fn
+        return _Two(lambda facts: not fn(facts))
+    inner = operand.fn
+    return _Three(lambda facts: None if (v := inner(facts)) is None else not v)
+
+
+def _compile(node: Criteria, gates: Gates) -> _Code:
+    if isinstance(node, And):
+        return _and(_compile(node.left, gates), _compile(node.right, gates))
+    if isinstance(node, Or):
+        return _or(_compile(node.left, gates), _compile(node.right, gates))
+    if isinstance(node, Not):
+        return _not(_compile(node.operand, gates))
+    if (node.ref.is_scim and not gates.scim) or (node.ref.is_saml and not gates.saml):
+        return _Const(None)
+    return _Two(_leaf(node))
+
+
+def compile_criteria(criteria: Criteria | None, gates: Gates) -> ThreeValued:
+    """Compile criteria for one gate combination: ``facts -> True | False | None``."""
+    if criteria is None:
+        return lambda _: True
+    code = _compile(criteria, gates)
+    if isinstance(code, _Const):
+        value = code.value
+        return lambda _: value
+    return code.fn
+
+
+def _matcher(criteria: Criteria | None, gates: Gates) -> TwoValued:
+    """``facts -> bool``: does the rule match (are its criteria *true*)?"""
+    if criteria is None:
+        return lambda _: True
+    code = _compile(criteria, gates)
+    if isinstance(code, _Const):
+        matches = code.value is True
+        return lambda _: matches
+    if isinstance(code, _Two):
+        return code.fn
+    fn = code.fn
+    return lambda facts: fn(facts) is True
+
+
+@attrs.define
+class CompiledPolicy:
+    """A policy ready for fast evaluation; build it with :func:`compile_policy`."""
+
+    policy: Policy
+    diagnostics: tuple[Diagnostic, ...] = ()
+    """Warnings and notes the checker found (errors stop a policy from loading)."""
+    _cache: dict[tuple[PolicyType, Gates], tuple[tuple[int, TwoValued], ...]] = (
+        attrs.field(factory=dict, init=False, repr=False)
+    )
+    _lock: threading.Lock = attrs.field(factory=threading.Lock, init=False, repr=False)
+
+    def _matchers(
+        self, policy_type: PolicyType, gates: Gates
+    ) -> tuple[tuple[int, TwoValued], ...]:
+        key = (policy_type, gates)
+        found = self._cache.get(key)
+        if found is None:
+            rules = _rule_set(self.policy, policy_type).rules
+            found = tuple(
+                (index, _matcher(rule.criteria, gates))
+                for index, rule in enumerate(rules)
+                if not rule.disabled
+            )
+            with self._lock:
+                self._cache[key] = found
+        return found
+
+    def first_match(
+        self, policy_type: PolicyType, facts: Facts, gates: Gates
+    ) -> tuple[int, Rule] | None:
+        """The index and rule of the first enabled rule that matches, or ``None``."""
+        for index, matches in self._matchers(policy_type, gates):
+            if matches(facts):
+                return index, _rule_set(self.policy, policy_type).rules[index]
+        return None
+
+
+def _rule_set(policy: Policy, policy_type: PolicyType) -> RuleSet:
+    if policy_type is PolicyType.ACCESS:
+        return policy.access
+    if policy_type is PolicyType.FORWARDING:
+        return policy.forwarding
+    return policy.timeout
+
+
+def compile_policy(
+    policy: Policy, diagnostics: tuple[Diagnostic, ...] = ()
+) -> CompiledPolicy:
+    """Compile a policy (lazily, per policy type and gate combination, on first use).
+
+    It does not check the policy: use :func:`~scimpolicy.policy.loader.load_policy`,
+    or :func:`~scimpolicy.policy.checker.check_policy` first. A reference the checker
+    would reject has no values (so it is absent: ``==`` false, ``!=`` true).
+    """
+    return CompiledPolicy(policy, diagnostics)

@@ -1,0 +1,217 @@
+"""What policy criteria read: the facts of one request, and which of them are usable.
+
+Stage: data shared by ``interpreter`` and ``compiler``. :class:`Facts` holds the SCIM
+user and groups, the SAML attributes and the client context of one request;
+:class:`Gates` says whether SCIM and SAML criteria may be used for it (SPEC §5.2).
+:func:`reader` turns a reference into a function giving its values, and
+:func:`canonical` puts a literal into the form those values have, so that comparing is
+plain equality.
+
+Value rules (SPEC §4): every reference gives a tuple of values (empty when absent), a
+multi-valued reference matches if any value does; SCIM strings, platforms, client types
+and country codes compare ignoring case (they are case-folded here, once); SAML values,
+application, segment group, IdP, machine group and trusted network names compare
+exactly.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable, Mapping
+from typing import Any, Final
+
+import attrs
+
+from scimpolicy.policy.nodes import Literal, Namespace, Ref
+from scimpolicy.scim.models import User
+from scimpolicy.scim.schema import USER, AttrType
+
+__all__ = [
+    "CLIENT_TYPES",
+    "PLATFORMS",
+    "Facts",
+    "Gates",
+    "Reader",
+    "canonical",
+    "reader",
+]
+
+# ZPA client types (GET .../clientTypes): short names accepted in policies, and the
+# API's own values, which are what facts and exports use.
+CLIENT_TYPES: Final = {
+    "web_browser": "zpn_client_type_exporter",
+    "web_browser_unauthenticated": "zpn_client_type_exporter_noauth",
+    "machine_tunnel": "zpn_client_type_machine_tunnel",
+    "cloud_connector": "zpn_client_type_edge_connector",
+    "zia_inspection": "zpn_client_type_zia_inspection",
+    "client_connector": "zpn_client_type_zapp",
+    "lss": "zpn_client_type_slogger",
+    "cloud_browser": "zpn_client_type_browser_isolation",
+    "zia_service_edge": "zpn_client_type_ip_anchoring",
+    "client_connector_partner": "zpn_client_type_zapp_partner",
+    "branch_connector": "zpn_client_type_branch_connector",
+    "vdi": "zpn_client_type_vdi",
+}
+PLATFORMS: Final = ("mac", "ios", "windows", "android", "linux")
+
+Reader = Callable[["Facts"], tuple[Any, ...]]
+"""Gives the values a reference has for one request (empty: absent)."""
+
+
+@attrs.frozen
+class Gates:
+    """Whether SCIM and SAML criteria are usable for a request (SPEC §5.2)."""
+
+    scim: bool = True
+    saml: bool = True
+
+
+ALL_USABLE: Final = Gates()
+
+
+@attrs.frozen
+class Facts:
+    """The facts of one request that criteria can read.
+
+    ``user`` is the user's SCIM record (``None`` when the directory has none);
+    ``scim_groups`` the display names of the user's SCIM groups; ``saml`` the SAML
+    attributes of the session (each multi-valued); the rest is client context.
+    """
+
+    user: User | None = None
+    scim_groups: frozenset[str] = frozenset()
+    saml: Mapping[str, tuple[str, ...]] = attrs.field(factory=dict)
+    app: str | None = None
+    segment_group: str | None = None
+    idp: str | None = None
+    client_type: str | None = None
+    platform: str | None = None
+    country: str | None = None
+    posture: Mapping[str, bool] = attrs.field(factory=dict)
+    trusted_networks: frozenset[str] = frozenset()
+    machine_group: str | None = None
+
+
+def canonical(ref: Ref, value: Literal) -> Literal:
+    """A literal in the form :func:`reader` gives values for *ref*."""
+    if not isinstance(value, str):
+        return value
+    kind = ref.kind
+    if kind is Namespace.SCIM or kind is Namespace.PLATFORM:
+        return value.casefold()
+    if kind is Namespace.CLIENT_TYPE:
+        folded = value.casefold()
+        return CLIENT_TYPES.get(folded, folded)
+    if kind is Namespace.COUNTRY:
+        return value.upper()
+    return value
+
+
+def _one(value: Any) -> tuple[Any, ...]:
+    return () if value is None or value == "" else (value,)
+
+
+def _fold(value: Any) -> Any:
+    return value.casefold() if isinstance(value, str) else value
+
+
+_CONTEXT: Final[dict[Namespace, Reader]] = {
+    Namespace.APP: lambda facts: _one(facts.app),
+    Namespace.SEGMENT_GROUP: lambda facts: _one(facts.segment_group),
+    Namespace.IDP: lambda facts: _one(facts.idp),
+    Namespace.CLIENT_TYPE: lambda facts: _one(
+        None
+        if facts.client_type is None
+        else CLIENT_TYPES.get(
+            facts.client_type.casefold(), facts.client_type.casefold()
+        )
+    ),
+    Namespace.PLATFORM: lambda facts: _one(_fold(facts.platform)),
+    Namespace.COUNTRY: lambda facts: _one(
+        None if facts.country is None else facts.country.upper()
+    ),
+    Namespace.TRUSTED_NETWORK: lambda facts: tuple(sorted(facts.trusted_networks)),
+    Namespace.MACHINE_GROUP: lambda facts: _one(facts.machine_group),
+}
+
+
+def reader(ref: Ref) -> Reader | None:
+    """A function giving *ref*'s values, or ``None`` for a reference the checker
+    rejects (unknown namespace or attribute)."""
+    kind = ref.kind
+    if kind is None:
+        return None
+    if kind in _CONTEXT:
+        return _CONTEXT[kind] if not ref.path else None
+    if kind is Namespace.SAML:
+        if len(ref.path) != 1:
+            return None
+        name = ref.path[0]
+        return lambda facts: tuple(facts.saml.get(name, ()))
+    if kind is Namespace.POSTURE:
+        if len(ref.path) != 1:
+            return None
+        profile = ref.path[0]
+        return lambda facts: _one(facts.posture.get(profile))
+    return _scim_reader(ref.path)
+
+
+def _scim_reader(path: tuple[str, ...]) -> Reader | None:
+    if path and path[0].casefold() == "groups" and len(path) == 1:
+        return lambda facts: tuple(
+            sorted(name.casefold() for name in facts.scim_groups)
+        )
+    if not path or len(path) > 2:
+        return None
+    name, urn = path[0], None
+    if ":" in name:  # scim["urn:...:User:department"]
+        urn, _, name = name.rpartition(":")
+    found = USER.resolve(name, urn)
+    if found is None:
+        return None
+    schema, attribute = found
+    field = operator.attrgetter(attribute.python_name)
+    parent: Callable[[User], Any] = (
+        field
+        if schema is USER.schema
+        else lambda user: None if user.enterprise is None else field(user.enterprise)
+    )
+    sub_name = path[1] if len(path) == 2 else None
+    if attribute.is_complex:
+        sub = attribute.sub(sub_name or "value")
+        if sub is None:
+            return None
+        get_sub = operator.attrgetter(sub.python_name)
+        if attribute.multi_valued:
+            return lambda facts: _scim_values(facts, parent, get_sub, many=True)
+        return lambda facts: _scim_values(facts, parent, get_sub, many=False)
+    if sub_name is not None:
+        return None
+    folding = attribute.type is not AttrType.BOOLEAN
+    if attribute.multi_valued:
+        return lambda facts: (
+            ()
+            if facts.user is None
+            else tuple(_fold(v) for v in parent(facts.user) or ())
+        )
+    if folding:
+        return lambda facts: (
+            () if facts.user is None else _one(_fold(parent(facts.user)))
+        )
+    return lambda facts: () if facts.user is None else _one(parent(facts.user))
+
+
+def _scim_values(
+    facts: Facts,
+    parent: Callable[[User], Any],
+    sub: Callable[[Any], Any],
+    *,
+    many: bool,
+) -> tuple[Any, ...]:
+    if facts.user is None:
+        return ()
+    top = parent(facts.user)
+    if top is None:
+        return ()
+    records = top if many else (top,)
+    return tuple(_fold(v) for record in records if (v := sub(record)) not in (None, ""))
