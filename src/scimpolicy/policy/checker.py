@@ -374,11 +374,11 @@ def _leaves(criteria: Criteria) -> Iterator[Compare | In | Contains | Present]:
 
 
 def check_policy(
-    policy: Policy, catalog: Catalog | None = None
+    policy: Policy, tenant: Catalog | None = None
 ) -> tuple[Diagnostic, ...]:
     """Every diagnostic for *policy*, errors first (empty when all is well).
 
-    With a *catalog* (a tenant), application, segment group, SCIM group and IdP names
-    are checked against it too.
+    With a *tenant* (anything that has the :class:`Catalog` name collections),
+    application, segment group, SCIM group and IdP names are checked against it too.
     """
-    return _Checker(catalog).check(policy)
+    return _Checker(tenant).check(policy)
