@@ -100,3 +100,16 @@ def check_indexes(directory: Directory) -> None:
             assert member.value in state.users or member.value in state.groups
             memberships.setdefault(member.value, set()).add(g.id)
     assert {k: set(v) for k, v in state.memberships.items()} == memberships
+
+
+def make(directory: Directory, **attributes: Any) -> str:
+    """Create the user `bjensen@example.com` with *attributes*; return its id."""
+    created = directory.create_user(user("bjensen@example.com", **attributes))
+    return str(created["id"])
+
+
+def apply(
+    directory: Directory, user_id: str, *operations: dict[str, Any]
+) -> dict[str, Any]:
+    """PATCH a user with *operations*; return the user."""
+    return directory.patch_user(user_id, patch(*operations))

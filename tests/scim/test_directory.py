@@ -33,11 +33,6 @@ from tests.scim.support import (
 )
 
 
-@pytest.fixture
-def directory() -> Directory:
-    return new_directory()
-
-
 def test_create_returns_the_resource_with_id_schemas_and_meta(
     directory: Directory,
 ) -> None:

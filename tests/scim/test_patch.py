@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-from typing import Any
 
 import pytest
 
@@ -19,28 +18,13 @@ from scimpolicy import (
 from tests.scim.support import (
     ENTERPRISE,
     PATCH_OP,
+    apply,
     dump,
     group,
-    new_directory,
+    make,
     patch,
     user,
 )
-
-
-@pytest.fixture
-def directory() -> Directory:
-    return new_directory()
-
-
-def make(directory: Directory, **attributes: Any) -> str:
-    created = directory.create_user(user("bjensen@example.com", **attributes))
-    return str(created["id"])
-
-
-def apply(
-    directory: Directory, user_id: str, *operations: dict[str, Any]
-) -> dict[str, Any]:
-    return directory.patch_user(user_id, patch(*operations))
 
 
 def test_patch_body_must_be_a_patch_op(directory: Directory) -> None:

@@ -21,8 +21,10 @@ from scimpolicy import (
 from tests.scim.support import (
     ENTERPRISE,
     PATCH_OP,
+    apply,
     dump,
     group,
+    make,
     new_directory,
     patch,
     user,
@@ -32,22 +34,6 @@ TWO_EMAILS: list[dict[str, Any]] = [
     {"value": "a@x", "type": "work", "display": "A"},
     {"value": "b@x", "type": "home", "display": "B"},
 ]
-
-
-@pytest.fixture
-def directory() -> Directory:
-    return new_directory()
-
-
-def make(directory: Directory, **attributes: Any) -> str:
-    created = directory.create_user(user("bjensen@example.com", **attributes))
-    return str(created["id"])
-
-
-def apply(
-    directory: Directory, user_id: str, *operations: dict[str, Any]
-) -> dict[str, Any]:
-    return directory.patch_user(user_id, patch(*operations))
 
 
 # -- malformed requests ----------------------------------------------------------------

@@ -17,16 +17,10 @@ from tests.scim.support import (
     CORE_USER,
     ENTERPRISE,
     group,
-    new_directory,
     user,
 )
 
 BOTH_SCHEMAS = [CORE_USER, ENTERPRISE]
-
-
-@pytest.fixture
-def directory() -> Directory:
-    return new_directory()
 
 
 def rich_user(directory: Directory) -> str:

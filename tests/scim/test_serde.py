@@ -37,11 +37,6 @@ from tests.scim.support import CORE_GROUP, CORE_USER, ENTERPRISE, new_directory,
 CUSTOM = "urn:acme:custom:1.0:User"
 
 
-@pytest.fixture
-def directory() -> Directory:
-    return new_directory()
-
-
 def attribute_of(name: str) -> Attribute:
     """A top-level attribute of the User, Group or Enterprise schema, by name."""
     for schema in (USER.schema, GROUP.schema, ENTERPRISE_USER):

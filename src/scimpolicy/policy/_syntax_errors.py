@@ -13,8 +13,9 @@ import re
 from collections.abc import Iterable
 from typing import Final, cast
 
-from lark import Token, UnexpectedCharacters, UnexpectedInput, UnexpectedToken
+from lark import Token, UnexpectedInput
 
+from scimpolicy._lark import error_site
 from scimpolicy._text import did_you_mean
 from scimpolicy.errors import Span
 
@@ -87,24 +88,9 @@ _WORDS: Final = {
 
 def explain(exc: UnexpectedInput, text: str, noun: str) -> tuple[str, Span]:
     """Turn a lark error into a message and a span inside *text*."""
-    # kind is the terminal found, "$END", or "" for a character no terminal takes
-    pos, end, kind = len(text), len(text), "$END"
-    expected: set[str] = set()
-    if isinstance(exc, UnexpectedCharacters):
-        pos, kind, expected = cast("int", exc.pos_in_stream), "", set(exc.allowed or ())
-        end = pos + 1
-    elif isinstance(exc, UnexpectedToken):
-        expected = set(exc.expected)
-        token = exc.token
-        if token.type != "$END":
-            pos, kind = cast("int", token.start_pos), token.type
-            end = pos + len(token)
-    stack: list[object] = []
-    parser = getattr(exc, "interactive_parser", None)
-    if parser is not None:  # exact, and knows whether the text may end here
-        expected = set(parser.accepts())
-        stack = list(parser.parser_state.value_stack[-4:])
-    span = Span(pos, end)
+    site = error_site(exc, text)
+    span, kind, expected, stack = site.span, site.kind, site.expected, site.stack
+    pos = span.start
     if kind == "" and text[pos] == '"':
         return _bad_string(text, pos)
     if kind == "$END":

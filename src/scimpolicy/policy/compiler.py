@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import Any, TypeAlias
+from typing import Any, Final, TypeAlias
 
 import attrs
 
@@ -49,8 +49,8 @@ ThreeValued: TypeAlias = Callable[[Facts], Truth]
 
 
 @attrs.frozen
-class _Const:
-    value: Truth
+class _Unknown:
+    """A criterion that is unknown for every request under these gates."""
 
 
 @attrs.frozen
@@ -67,7 +67,8 @@ class _Three:
     fn: ThreeValued
 
 
-_Code: TypeAlias = _Const | _Two | _Three
+_Code: TypeAlias = _Unknown | _Two | _Three
+_UNKNOWN: Final = _Unknown()
 _NEVER: TwoValued = lambda _: False  # noqa: E731  a named constant closure
 _NO_VALUES: Callable[[Facts], tuple[Any, ...]] = lambda _: ()  # noqa: E731
 
@@ -105,85 +106,43 @@ def _leaf(node: Compare | In | Contains | Present) -> TwoValued:
     return lambda facts: any(isinstance(v, str) and expected in v for v in read(facts))
 
 
-def _kleene_and(left: Truth, right: Truth) -> Truth:
-    if left is False or right is False:
-        return False
-    return True if left is True and right is True else None
+def _connective(left: _Code, right: _Code, dominant: bool) -> _Code:
+    """``left and right`` (*dominant* ``False``) or ``left or right`` (``True``).
 
-
-def _kleene_or(left: Truth, right: Truth) -> Truth:
-    if left is True or right is True:
-        return True
-    return False if left is False and right is False else None
-
-
-def _three(code: _Two | _Three) -> ThreeValued:
-    return code.fn
-
-
-def _and(left: _Code, right: _Code) -> _Code:
-    if isinstance(left, _Const) and isinstance(right, _Const):
-        return _Const(_kleene_and(left.value, right.value))
-    if isinstance(left, _Const) or isinstance(right, _Const):
-        const, other = (left, right) if isinstance(left, _Const) else (right, left)
-        assert isinstance(const, _Const)  # noqa: S101  narrowed by the line above
-        assert not isinstance(other, _Const)  # noqa: S101
-        if const.value is False:
-            return _Const(value=False)
-        if const.value is True:
-            return other
-        fn = _three(other)  # unknown and x: false if x is false, else unknown
-        return _Three(lambda facts: False if fn(facts) is False else None)
+    Kleene's rules: the dominant value decides alone; otherwise an unknown side makes
+    the result unknown. Only gated-off criteria are unknown at compile time, so a
+    constant can only be :class:`_Unknown`.
+    """
+    if isinstance(left, _Unknown) and isinstance(right, _Unknown):
+        return _UNKNOWN
+    if isinstance(left, _Unknown) or isinstance(right, _Unknown):
+        known = right if isinstance(left, _Unknown) else left
+        assert not isinstance(known, _Unknown)  # noqa: S101  both unknown handled above
+        other = known.fn
+        # unknown and x: false if x is false, else unknown (dually for or)
+        return _Three(lambda facts: dominant if other(facts) is dominant else None)
     if isinstance(left, _Two) and isinstance(right, _Two):
         a, b = left.fn, right.fn
+        if dominant:
+            return _Two(lambda facts: a(facts) or b(facts))
         return _Two(lambda facts: a(facts) and b(facts))
-    x, y = _three(left), _three(right)
+    x, y = left.fn, right.fn
 
-    def both(facts: Facts) -> Truth:
+    def kleene(facts: Facts) -> Truth:
         first = x(facts)
-        if first is False:
-            return False
+        if first is dominant:
+            return dominant
         second = y(facts)
-        if second is False:
-            return False
-        return True if first is True and second is True else None
+        if second is dominant:
+            return dominant
+        return None if first is None or second is None else not dominant
 
-    return _Three(both)
-
-
-def _or(left: _Code, right: _Code) -> _Code:
-    if isinstance(left, _Const) and isinstance(right, _Const):
-        return _Const(_kleene_or(left.value, right.value))
-    if isinstance(left, _Const) or isinstance(right, _Const):
-        const, other = (left, right) if isinstance(left, _Const) else (right, left)
-        assert isinstance(const, _Const)  # noqa: S101  narrowed by the line above
-        assert not isinstance(other, _Const)  # noqa: S101
-        if const.value is True:
-            return _Const(value=True)
-        if const.value is False:
-            return other
-        fn = _three(other)  # unknown or x: true if x is true, else unknown
-        return _Three(lambda facts: True if fn(facts) is True else None)
-    if isinstance(left, _Two) and isinstance(right, _Two):
-        a, b = left.fn, right.fn
-        return _Two(lambda facts: a(facts) or b(facts))
-    x, y = _three(left), _three(right)
-
-    def either(facts: Facts) -> Truth:
-        first = x(facts)
-        if first is True:
-            return True
-        second = y(facts)
-        if second is True:
-            return True
-        return False if first is False and second is False else None
-
-    return _Three(either)
+    return _Three(kleene)
 
 
 def _not(operand: _Code) -> _Code:
-    if isinstance(operand, _Const):
-        return _Const(None if operand.value is None else not operand.value)
+    if isinstance(operand, _Unknown):
+        return _UNKNOWN
     if isinstance(operand, _Two):
         fn = operand.fn
         return _Two(lambda facts: not fn(facts))
@@ -193,13 +152,17 @@ def _not(operand: _Code) -> _Code:
 
 def _compile(node: Criteria, gates: Gates) -> _Code:
     if isinstance(node, And):
-        return _and(_compile(node.left, gates), _compile(node.right, gates))
+        return _connective(
+            _compile(node.left, gates), _compile(node.right, gates), dominant=False
+        )
     if isinstance(node, Or):
-        return _or(_compile(node.left, gates), _compile(node.right, gates))
+        return _connective(
+            _compile(node.left, gates), _compile(node.right, gates), dominant=True
+        )
     if isinstance(node, Not):
         return _not(_compile(node.operand, gates))
     if (node.ref.is_scim and not gates.scim) or (node.ref.is_saml and not gates.saml):
-        return _Const(None)
+        return _UNKNOWN
     return _Two(_leaf(node))
 
 
@@ -208,9 +171,8 @@ def compile_criteria(criteria: Criteria | None, gates: Gates) -> ThreeValued:
     if criteria is None:
         return lambda _: True
     code = _compile(criteria, gates)
-    if isinstance(code, _Const):
-        value = code.value
-        return lambda _: value
+    if isinstance(code, _Unknown):
+        return lambda _: None
     return code.fn
 
 
@@ -219,9 +181,8 @@ def _matcher(criteria: Criteria | None, gates: Gates) -> TwoValued:
     if criteria is None:
         return lambda _: True
     code = _compile(criteria, gates)
-    if isinstance(code, _Const):
-        matches = code.value is True
-        return lambda _: matches
+    if isinstance(code, _Unknown):
+        return _NEVER  # unknown criteria never make a rule match
     if isinstance(code, _Two):
         return code.fn
     fn = code.fn

@@ -55,6 +55,7 @@ from typing import Any, Final, NamedTuple, cast
 
 from lark import Lark, LarkError, Token, Transformer, UnexpectedInput
 
+from scimpolicy._lark import build_parser
 from scimpolicy._text import did_you_mean
 from scimpolicy.errors import PolicySyntaxError, Span
 from scimpolicy.policy._syntax_errors import (
@@ -390,15 +391,7 @@ class _Builder(Transformer[Token, Any]):
 
 @functools.cache
 def _parser() -> Lark:
-    return Lark.open_from_package(
-        "scimpolicy.grammars",
-        "policy.lark",
-        parser="lalr",
-        lexer="contextual",
-        transformer=_Builder(),
-        start=["policy", "criteria_only"],
-        maybe_placeholders=False,
-    )
+    return build_parser("policy.lark", _Builder(), ["policy", "criteria_only"])
 
 
 @functools.lru_cache(maxsize=256)

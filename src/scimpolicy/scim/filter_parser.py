@@ -49,11 +49,10 @@ from lark import (
     LarkError,
     Token,
     Transformer,
-    UnexpectedCharacters,
     UnexpectedInput,
-    UnexpectedToken,
 )
 
+from scimpolicy._lark import build_parser, error_site
 from scimpolicy.errors import FilterSyntaxError, PathSyntaxError, Span
 from scimpolicy.scim.filter_nodes import (
     And,
@@ -178,15 +177,7 @@ class _Builder(Transformer[Token, Filter]):
 
 @functools.cache
 def _parser() -> Lark:
-    return Lark.open_from_package(
-        "scimpolicy.grammars",
-        "scim_filter.lark",
-        parser="lalr",
-        lexer="contextual",
-        transformer=_Builder(),
-        start=["filter", "patch_path"],
-        maybe_placeholders=False,
-    )
+    return build_parser("scim_filter.lark", _Builder(), ["filter", "patch_path"])
 
 
 @functools.lru_cache(maxsize=4096)
@@ -324,22 +315,9 @@ _STRING_BODY: Final = re.compile(
 
 def _explain(exc: UnexpectedInput, text: str, noun: str) -> tuple[str, Span]:
     """Turn a lark error into a message and a span inside *text*."""
-    # kind is the terminal found, "$END", or "" for a character no terminal takes
-    pos, end, kind = len(text), len(text), "$END"
-    expected: set[str] = set()
-    if isinstance(exc, UnexpectedCharacters):
-        pos, kind, expected = cast("int", exc.pos_in_stream), "", set(exc.allowed or ())
-        end = pos + 1
-    elif isinstance(exc, UnexpectedToken):
-        expected = set(exc.expected)
-        token = exc.token
-        if token.type != "$END":
-            pos, kind = cast("int", token.start_pos), token.type
-            end = pos + len(token)
-    parser = getattr(exc, "interactive_parser", None)
-    if parser is not None:  # exact, and knows whether the text may end here
-        expected = set(parser.accepts())
-    span = Span(pos, end)
+    site = error_site(exc, text)
+    span, kind, expected = site.span, site.kind, site.expected
+    pos = span.start
     # LALR merges states, so lark may offer `)` or `]` where none is open: drop them.
     opener = _innermost_open(text[:pos])
     expected.discard("RSQB" if opener == "(" else "RPAR")
