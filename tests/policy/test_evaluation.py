@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from scimpolicy import Directory
 from scimpolicy.policy.compiler import compile_criteria, compile_policy
-from scimpolicy.policy.facts import Facts, Gates
+from scimpolicy.policy.facts import ALL_USABLE, Facts, Gates
 from scimpolicy.policy.interpreter import interpret
 from scimpolicy.policy.nodes import (
     And,
@@ -67,9 +67,6 @@ ANN = Facts(
     trusted_networks=frozenset({"HQ"}),
     machine_group="Laptops",
 )
-
-
-ALL_USABLE = Gates()
 
 
 def both(text: str, facts: Facts = ANN, gates: Gates = ALL_USABLE) -> bool | None:

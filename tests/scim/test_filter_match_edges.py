@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 
 from scimpolicy import Directory, FilterSyntaxError, PathSyntaxError, Span
-from scimpolicy.scim.filter_match import bind_record_filter, value_getter
+from scimpolicy.scim.filter_match import bind_record_filter
 from scimpolicy.scim.filter_nodes import AttrPath, Compare, CompareOp, ValuePath
-from scimpolicy.scim.filter_parser import parse_attr_path, parse_filter
+from scimpolicy.scim.filter_parser import parse_filter
 from scimpolicy.scim.schema import USER, Attribute, AttrType
 from tests.scim.support import ENTERPRISE, group, new_directory, user
 
@@ -301,20 +301,6 @@ def test_a_value_path_cannot_hold_another() -> None:
         bind_record_filter(nested, "emails[...]", emails)
     assert caught.value.message == "a `[...]` filter cannot hold another `[...]`"
     assert caught.value.span == Span(0, len("emails[...]"))
-
-
-def test_value_getter_resolves_paths_as_filters_do(directory: Directory) -> None:
-    """F8/F11: `value_getter` gives the attribute, a getter and whether it is multi-valued."""
-    alice = directory.user_by_name("alice@x.com")
-    assert alice is not None
-    attribute, getter, many = value_getter(parse_attr_path("name.givenName"), "", USER)
-    assert (attribute.name, getter(alice), many) == ("givenName", "Ann", False)
-    attribute, getter, many = value_getter(parse_attr_path("emails"), "", USER)
-    assert (attribute.name, list(getter(alice)), many) == (
-        "value",
-        ["z@x", "m@x"],
-        True,
-    )
 
 
 # -- fixed problems (regression tests) ---------------------------------------------

@@ -27,6 +27,7 @@ from scimpolicy.scim.models import User
 from scimpolicy.scim.schema import USER, AttrType
 
 __all__ = [
+    "ALL_USABLE",
     "CLIENT_TYPES",
     "PLATFORMS",
     "Facts",

@@ -59,7 +59,6 @@ __all__ = [
     "bind_record_filter",
     "sort_key",
     "uses_groups",
-    "value_getter",
 ]
 
 Predicate: TypeAlias = Callable[[Any], bool]
@@ -435,16 +434,6 @@ def uses_groups(node: Filter) -> bool:
     return node.path.attr.casefold() == "groups" and (
         urn is None or urn.casefold() == USER.schema.id.casefold()
     )
-
-
-def value_getter(
-    path: AttrPath, source: str, resource_type: ResourceType
-) -> tuple[Attribute, Getter, bool]:
-    """Return ``(attribute, getter, many)`` for a path, as filters resolve it.
-
-    :raises FilterSyntaxError: an unknown attribute.
-    """
-    return _Binder(source, resource_type, None).resolve(path)
 
 
 def sort_key(
