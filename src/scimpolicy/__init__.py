@@ -30,6 +30,14 @@ from scimpolicy.errors import (
 )
 from scimpolicy.policy.checker import check_policy
 from scimpolicy.policy.compiler import CompiledPolicy, compile_policy
+from scimpolicy.policy.decisions import (
+    Decision,
+    ReasonCode,
+    Request,
+    RuleStatus,
+    RuleTrace,
+)
+from scimpolicy.policy.engine import Engine
 from scimpolicy.policy.facts import Facts, Gates
 from scimpolicy.policy.formatter import format_criteria, format_policy
 from scimpolicy.policy.interpreter import Outcome, interpret
@@ -45,6 +53,13 @@ from scimpolicy.policy.nodes import (
     TimeoutAction,
 )
 from scimpolicy.policy.parser import parse_criteria, parse_policy
+from scimpolicy.policy.tenant import (
+    ApplicationSegment,
+    GateReport,
+    IdentityProvider,
+    PortRange,
+    Tenant,
+)
 from scimpolicy.scim.directory import Directory, GroupRef, IgnoredAttributeWarning
 from scimpolicy.scim.filter_nodes import render as render_filter
 from scimpolicy.scim.filter_parser import parse_filter
@@ -66,18 +81,23 @@ __all__ = [
     "ZPA_POLICY_ATTRIBUTES",
     "AccessAction",
     "Address",
+    "ApplicationSegment",
     "CompiledPolicy",
     "DataFileError",
+    "Decision",
     "Diagnostic",
     "Directory",
     "Duration",
+    "Engine",
     "EnterpriseUser",
     "Facts",
     "FilterSyntaxError",
     "ForwardingAction",
+    "GateReport",
     "Gates",
     "Group",
     "GroupRef",
+    "IdentityProvider",
     "IgnoredAttributeWarning",
     "InvalidSyntaxError",
     "InvalidValueError",
@@ -95,15 +115,21 @@ __all__ = [
     "PolicyCheckError",
     "PolicySyntaxError",
     "PolicyType",
+    "PortRange",
     "PreconditionFailedError",
+    "ReasonCode",
+    "Request",
     "ResourceNotFoundError",
     "Rule",
     "RuleSet",
+    "RuleStatus",
+    "RuleTrace",
     "ScimError",
     "ScimPolicyError",
     "Severity",
     "SourceError",
     "Span",
+    "Tenant",
     "TimeoutAction",
     "TooManyError",
     "UniquenessError",

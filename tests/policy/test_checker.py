@@ -171,7 +171,7 @@ class Catalog:
     applications: Collection[str] = ("Git", "Payroll")
     segment_groups: Collection[str] = ("Finance",)
     scim_groups: Collection[str] = ("SRE", "Engineering")
-    idps: Collection[str] = ("Okta",)
+    idp_names: Collection[str] = ("Okta",)
 
 
 def test_names_checked_against_a_catalog() -> None:

@@ -90,7 +90,7 @@ class Catalog(Protocol):
         ...
 
     @property
-    def idps(self) -> Collection[str]:
+    def idp_names(self) -> Collection[str]:
         """Identity provider names."""
         ...
 
@@ -331,7 +331,7 @@ class _Checker:
                 "segment group",
                 self.catalog.segment_groups,
             ),
-            Namespace.IDP: ("unknown-idp", "identity provider", self.catalog.idps),
+            Namespace.IDP: ("unknown-idp", "identity provider", self.catalog.idp_names),
         }
         entry = tables.get(kind)
         if entry is None:

@@ -38,7 +38,6 @@ from scimpolicy.policy.nodes import (
     PolicyType,
     Present,
     Rule,
-    RuleSet,
 )
 
 __all__ = ["CompiledPolicy", "compile_criteria", "compile_policy"]
@@ -207,7 +206,7 @@ class CompiledPolicy:
         key = (policy_type, gates)
         found = self._cache.get(key)
         if found is None:
-            rules = _rule_set(self.policy, policy_type).rules
+            rules = self.policy.rule_set(policy_type).rules
             found = tuple(
                 (index, _matcher(rule.criteria, gates))
                 for index, rule in enumerate(rules)
@@ -223,16 +222,8 @@ class CompiledPolicy:
         """The index and rule of the first enabled rule that matches, or ``None``."""
         for index, matches in self._matchers(policy_type, gates):
             if matches(facts):
-                return index, _rule_set(self.policy, policy_type).rules[index]
+                return index, self.policy.rule_set(policy_type).rules[index]
         return None
-
-
-def _rule_set(policy: Policy, policy_type: PolicyType) -> RuleSet:
-    if policy_type is PolicyType.ACCESS:
-        return policy.access
-    if policy_type is PolicyType.FORWARDING:
-        return policy.forwarding
-    return policy.timeout
 
 
 def compile_policy(

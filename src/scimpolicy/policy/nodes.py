@@ -282,6 +282,14 @@ class Policy:
     forwarding: RuleSet = attrs.field(factory=lambda: RuleSet(PolicyType.FORWARDING))
     timeout: RuleSet = attrs.field(factory=lambda: RuleSet(PolicyType.TIMEOUT))
 
+    def rule_set(self, policy_type: PolicyType) -> RuleSet:
+        """The rule set of one policy type."""
+        if policy_type is PolicyType.ACCESS:
+            return self.access
+        if policy_type is PolicyType.FORWARDING:
+            return self.forwarding
+        return self.timeout
+
     def rule_sets(self) -> tuple[RuleSet, RuleSet, RuleSet]:
         """The three rule sets in evaluation order of the text."""
         return (self.access, self.forwarding, self.timeout)

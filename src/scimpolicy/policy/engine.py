@@ -1,0 +1,343 @@
+"""The engine: ZPA's decision for a request, step by step as SPEC §5 orders it.
+
+Stage: a :class:`~scimpolicy.policy.tenant.Tenant`, a compiled policy and a
+:class:`~scimpolicy.policy.decisions.Request` → a
+:class:`~scimpolicy.policy.decisions.Decision`:
+
+1. **IdP and application.** The request's IdP is looked up; the application is the
+   named segment, or the most specific segment for the host and port.
+2. **Presence gate.** With SCIM Sync on, a user missing from the IdP's directory or
+   inactive is blocked before any rule is read (``BRK_MT_SETUP_FAIL_SCIM_INACTIVE``),
+   for the tenant's presence client types (Client Connector by default).
+3. **Usable criteria.** The IdP's settings and the session's authentication time say
+   whether SCIM and SAML criteria count (:meth:`IdentityProvider.gates`).
+4. **First match.** The compiled policy finds the first enabled rule whose criteria
+   are true (unusable criteria are unknown; Kleene logic); otherwise the default, the
+   policy's own or ZPA's.
+5. **Timeout** decisions say when re-authentication is due and whether the session has
+   expired at ``now`` (``BRK_MT_SETUP_FAIL_SAML_EXPIRED``); **forwarding** decisions
+   with ``intercept_accessible`` list the applications the access policy allows.
+
+``decide_*`` take the fast path; ``explain_*`` give the same decision with the trace of
+every rule considered, from the reference interpreter. Evaluation never raises for
+bad data: an unknown IdP or application is reported in the decision.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import attrs
+
+from scimpolicy.policy.compiler import CompiledPolicy, compile_policy
+from scimpolicy.policy.decisions import (
+    ACCESS_REASONS,
+    Decision,
+    ReasonCode,
+    Request,
+    RuleStatus,
+    RuleTrace,
+)
+from scimpolicy.policy.facts import CLIENT_TYPES, Facts, Gates
+from scimpolicy.policy.formatter import format_criteria
+from scimpolicy.policy.interpreter import interpret
+from scimpolicy.policy.nodes import (
+    ZPA_DEFAULTS,
+    AccessAction,
+    Action,
+    And,
+    Compare,
+    Contains,
+    ForwardingAction,
+    In,
+    Not,
+    Or,
+    Policy,
+    PolicyType,
+    Present,
+    RuleSet,
+    TimeoutAction,
+)
+from scimpolicy.policy.tenant import ApplicationSegment, Tenant
+
+__all__ = ["Engine"]
+
+
+@attrs.frozen
+class _Context:
+    """What one request resolves to before any rule is read."""
+
+    facts: Facts
+    gates: Gates
+    notes: tuple[str, ...]
+    application: str | None
+    blocked: bool = False
+    unresolved: bool = False
+    scim_reason: str | None = None
+    saml_reason: str | None = None
+
+
+def _client_type(value: str) -> str:
+    folded = value.casefold()
+    return CLIENT_TYPES.get(folded, folded)
+
+
+class Engine:
+    """Decides requests against one tenant and one policy.
+
+    ``Engine(tenant, policy)`` takes a compiled policy (from ``load_policy``) or a
+    parsed :class:`~scimpolicy.policy.nodes.Policy`. It is immutable and thread-safe;
+    it reads the directories as they are at each call.
+    """
+
+    def __init__(self, tenant: Tenant, policy: CompiledPolicy | Policy) -> None:
+        self.tenant = tenant
+        self.policy = (
+            policy if isinstance(policy, CompiledPolicy) else compile_policy(policy)
+        )
+
+    # -- public ------------------------------------------------------------------
+
+    def decide_access(self, request: Request) -> Decision:
+        """The access decision (allow, deny, require approval) for the request's app."""
+        return self._decide(PolicyType.ACCESS, request, explain=False)
+
+    def decide_forwarding(self, request: Request) -> Decision:
+        """The client-forwarding decision (intercept, intercept accessible, bypass)."""
+        return self._decide(PolicyType.FORWARDING, request, explain=False)
+
+    def decide_timeout(self, request: Request) -> Decision:
+        """The timeout decision: when re-authentication is due, expired at ``now``?"""
+        return self._decide(PolicyType.TIMEOUT, request, explain=False)
+
+    def explain_access(self, request: Request) -> Decision:
+        """:meth:`decide_access` with the trace of every rule considered."""
+        return self._decide(PolicyType.ACCESS, request, explain=True)
+
+    def explain_forwarding(self, request: Request) -> Decision:
+        """:meth:`decide_forwarding` with the trace of every rule considered."""
+        return self._decide(PolicyType.FORWARDING, request, explain=True)
+
+    def explain_timeout(self, request: Request) -> Decision:
+        """:meth:`decide_timeout` with the trace of every rule considered."""
+        return self._decide(PolicyType.TIMEOUT, request, explain=True)
+
+    def decide(
+        self, policy_type: PolicyType, request: Request, *, explain: bool = False
+    ) -> Decision:
+        """The decision of one policy type (``explain`` adds the trace)."""
+        return self._decide(policy_type, request, explain=explain)
+
+    # -- steps -------------------------------------------------------------------
+
+    def _context(self, request: Request, segment_name: str | None = None) -> _Context:
+        notes: list[str] = []
+        segment, application, unresolved = self._application(
+            request, segment_name, notes
+        )
+        idp = self.tenant.idp(request.idp)
+        client_type = _client_type(request.client_type)
+        base = Facts(
+            saml=request.saml,
+            app=application,
+            segment_group=None if segment is None else segment.segment_group,
+            idp=request.idp,
+            client_type=client_type,
+            platform=request.platform,
+            country=request.country,
+            posture=request.posture,
+            trusted_networks=request.trusted_networks,
+            machine_group=request.machine_group,
+        )
+        if idp is None:
+            notes.append(
+                f"no IdP named `{request.idp}` in the tenant: the request is blocked"
+            )
+            return _Context(
+                base, Gates(scim=False), tuple(notes), application, blocked=True
+            )
+        user = idp.directory.user_by_name(request.user)
+        report = idp.gates(request.authenticated_at)
+        if user is None:
+            notes.append(
+                f"`{request.user}` is not in IdP `{idp.name}`'s SCIM directory"
+            )
+        elif not user.is_active:
+            notes.append(
+                f"`{user.user_name}` is inactive in SCIM (active=false): absent for "
+                "policy"
+            )
+        present = user is not None and user.is_active
+        gated = client_type in self.tenant.presence_client_types
+        if idp.scim_sync and gated and not present:
+            notes.append(
+                "SCIM Sync is on, so ZPA blocks the user before reading any rule"
+            )
+            return _Context(base, Gates(), tuple(notes), application, blocked=True)
+        if report.scim_reason is not None:
+            notes.append(f"SCIM criteria unusable: {report.scim_reason}")
+        if report.saml_reason is not None:
+            notes.append(f"SAML criteria unusable: {report.saml_reason}")
+        facts = base
+        if present and user is not None:
+            facts = attrs.evolve(
+                base, user=user, scim_groups=idp.directory.group_names_of(user.id)
+            )
+        return _Context(
+            facts,
+            Gates(report.scim, report.saml),
+            tuple(notes),
+            application,
+            unresolved=unresolved,
+            scim_reason=report.scim_reason,
+            saml_reason=report.saml_reason,
+        )
+
+    def _application(
+        self, request: Request, segment_name: str | None, notes: list[str]
+    ) -> tuple[ApplicationSegment | None, str | None, bool]:
+        """``(segment, application name, unresolved)`` for the request."""
+        name = segment_name or request.app
+        if name is not None:
+            segment = self.tenant.segment(name)
+            if segment is None and self.tenant.segments:
+                notes.append(f"no application segment named `{name}` in the tenant")
+            return segment, name, False
+        if request.host is None:
+            return None, None, False
+        segment = self.tenant.resolve(request.host, request.port)
+        if segment is None:
+            where = (
+                request.host
+                if request.port is None
+                else f"{request.host}:{request.port}"
+            )
+            notes.append(f"no application segment covers `{where}`")
+            return None, None, True
+        return segment, segment.name, False
+
+    def _decide(
+        self,
+        policy_type: PolicyType,
+        request: Request,
+        *,
+        explain: bool,
+        segment_name: str | None = None,
+    ) -> Decision:
+        context = self._context(request, segment_name)
+        if context.blocked:
+            outcome: Action | None = (
+                AccessAction.DENY if policy_type is PolicyType.ACCESS else None
+            )
+            scim = self.tenant.idp(request.idp) is not None
+            return Decision(
+                policy_type,
+                outcome,
+                reason_code=ReasonCode.SCIM_INACTIVE if scim else None,
+                blocked=True,
+                notes=context.notes,
+                application=context.application,
+            )
+        if context.unresolved and policy_type is PolicyType.ACCESS:
+            return Decision(
+                policy_type,
+                AccessAction.DENY,
+                reason_code=ReasonCode.NO_POLICY_FOUND,
+                notes=context.notes,
+            )
+        rule_set = self.policy.policy.rule_set(policy_type)
+        hit = self.policy.first_match(policy_type, context.facts, context.gates)
+        if hit is None:
+            index, name = None, None
+            action = rule_set.default or ZPA_DEFAULTS[policy_type]
+        else:
+            index, rule = hit
+            name, action = rule.name, rule.action
+        decision = Decision(
+            policy_type,
+            action,
+            rule=name,
+            rule_index=index,
+            notes=context.notes,
+            application=context.application,
+            trace=self._trace(rule_set, context, index) if explain else (),
+        )
+        return self._finish(decision, request)
+
+    def _finish(self, decision: Decision, request: Request) -> Decision:
+        action = decision.outcome
+        if isinstance(action, AccessAction):
+            return attrs.evolve(decision, reason_code=ACCESS_REASONS[action])
+        if isinstance(action, TimeoutAction):
+            minutes = action.reauth.minutes
+            if minutes is None:
+                return decision
+            due = request.authenticated_at + timedelta(minutes=minutes)
+            expired = request.now >= due
+            return attrs.evolve(
+                decision,
+                expires_at=due,
+                expired=expired,
+                reason_code=ReasonCode.SAML_EXPIRED if expired else None,
+            )
+        if action is ForwardingAction.INTERCEPT_ACCESSIBLE:
+            return attrs.evolve(decision, allowed_apps=self._allowed_apps(request))
+        return decision
+
+    def _allowed_apps(self, request: Request) -> tuple[str, ...]:
+        """The segments the access policy allows this user (SPEC §5.6)."""
+        return tuple(
+            segment.name
+            for segment in self.tenant.segments
+            if self._decide(
+                PolicyType.ACCESS, request, explain=False, segment_name=segment.name
+            ).allowed
+        )
+
+    def _trace(
+        self, rule_set: RuleSet, context: _Context, decided: int | None
+    ) -> tuple[RuleTrace, ...]:
+        """Every rule up to the deciding one, as the reference interpreter sees it."""
+        entries: list[RuleTrace] = []
+        last = len(rule_set.rules) - 1 if decided is None else decided
+        for index, rule in enumerate(rule_set.rules[: last + 1]):
+            if rule.disabled:
+                entries.append(RuleTrace(index, rule.name, RuleStatus.DISABLED))
+                continue
+            outcome = interpret(rule.criteria, context.facts, context.gates)
+            if outcome.value is True:
+                entries.append(RuleTrace(index, rule.name, RuleStatus.MATCHED))
+                continue
+            status = (
+                RuleStatus.NOT_MATCHED if outcome.value is False else RuleStatus.UNKNOWN
+            )
+            step = next(
+                (
+                    s
+                    for s in outcome.steps
+                    if s.value is outcome.value and not _is_connective(s.node)
+                ),
+                None,
+            )
+            entries.append(
+                RuleTrace(
+                    index,
+                    rule.name,
+                    status,
+                    None if step is None else format_criteria(step.node),
+                    None if step is None else _why(step.node, step.reason, context),
+                )
+            )
+        return tuple(entries)
+
+
+def _why(node: object, reason: str | None, context: _Context) -> str | None:
+    """The gate's own words for an unknown criterion (with its timestamps)."""
+    if reason is None or not isinstance(node, (Compare, In, Contains, Present)):
+        return reason
+    specific = context.scim_reason if node.ref.is_scim else context.saml_reason
+    return specific or reason
+
+
+def _is_connective(node: object) -> bool:
+    return isinstance(node, (And, Or, Not))
