@@ -183,7 +183,7 @@ def test_names_checked_against_a_catalog() -> None:
     assert codes(text, Catalog()) == [
         ("unknown-application", "unknown application `Payrol`"),
         ("unknown-segment-group", "unknown segment group `Fin`"),
-        ("unknown-scim-group", "unknown SCIM group `SRR`"),
+        ("unknown-scim-group", "no SCIM group `SRR` in the tenant's directories (yet)"),
     ]
     assert codes(text) == []
 

@@ -10,8 +10,8 @@ Codes: ``unknown-namespace``, ``unknown-attribute``, ``missing-attribute``,
 ``unknown-platform``, ``invalid-country``, ``timeout-too-short``,
 ``duplicate-rule-name`` (errors); ``not-a-zpa-attribute`` (warning: ZPA's policy
 criteria cannot use that SCIM attribute); and, given a catalogue,
-``unknown-application``, ``unknown-segment-group``, ``unknown-scim-group``,
-``unknown-idp`` (errors).
+``unknown-application``, ``unknown-segment-group``, ``unknown-idp`` (errors) and
+``unknown-scim-group`` (a warning: the group may not be synced yet).
 """
 
 from __future__ import annotations
@@ -353,11 +353,14 @@ class _Checker:
         known = {name.casefold() for name in self.catalog.scim_groups}
         for value in values:
             if isinstance(value, str) and value.casefold() not in known:
+                # A warning: directories change after a policy is loaded (the IdP
+                # may sync the group later); ZPA itself only offers synced groups.
                 self.report(
                     "unknown-scim-group",
-                    f"unknown SCIM group `{value}`",
+                    f"no SCIM group `{value}` in the tenant's directories (yet)",
                     node.span,
                     help=_did_you_mean(value, self.catalog.scim_groups),
+                    severity=Severity.WARNING,
                 )
 
 

@@ -174,6 +174,14 @@ class ApplicationSegment:
         return best
 
 
+def _idps(value: Iterable[IdentityProvider]) -> tuple[IdentityProvider, ...]:
+    return tuple(value)
+
+
+def _segments(value: Iterable[ApplicationSegment]) -> tuple[ApplicationSegment, ...]:
+    return tuple(value)
+
+
 @attrs.frozen
 class Tenant:
     """Everything a request is evaluated against, except the policy.
@@ -182,8 +190,10 @@ class Tenant:
         (ZPA: Client Connector; SPEC §5.1).
     """
 
-    idps: tuple[IdentityProvider, ...] = attrs.field(converter=tuple)
-    segments: tuple[ApplicationSegment, ...] = attrs.field(default=(), converter=tuple)
+    idps: tuple[IdentityProvider, ...] = attrs.field(converter=_idps)
+    segments: tuple[ApplicationSegment, ...] = attrs.field(
+        default=(), converter=_segments
+    )
     presence_client_types: frozenset[str] = frozenset({CLIENT_CONNECTOR})
 
     def idp(self, name: str) -> IdentityProvider | None:
