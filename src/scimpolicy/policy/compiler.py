@@ -1,4 +1,4 @@
-"""The compiler: criteria → closures, specialised per gate combination.
+"""The compiler: a policy → fast matchers, specialised per gate combination.
 
 Stage: policy nodes → :class:`CompiledPolicy`, whose :meth:`~CompiledPolicy.first_match`
 answers "which rule decides?" for a :class:`~scimpolicy.policy.facts.Facts` and
@@ -12,7 +12,8 @@ Within one combination a gated-off criterion is the constant *unknown*, which is
 away at compile time by Kleene's rules, and every closure knows statically whether it
 can return unknown. When every criterion is usable, no closure ever produces or tests
 for unknown: the code is the plain two-valued ``and``/``or``/``not`` of the criteria.
-No Python source is generated; literals live in closures, never in code text.
+A rule set becomes one generated if-chain (:mod:`scimpolicy.policy.codegen`); single
+criteria, and criteria too deep to inline, become the closures built here.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from typing import Any, Final, TypeAlias
 import attrs
 
 from scimpolicy.errors import Diagnostic
+from scimpolicy.policy.codegen import generate_first_match
 from scimpolicy.policy.facts import Facts, Gates, canonical, reader
 from scimpolicy.policy.nodes import (
     And,
@@ -175,10 +177,8 @@ def compile_criteria(criteria: Criteria | None, gates: Gates) -> ThreeValued:
     return code.fn
 
 
-def _matcher(criteria: Criteria | None, gates: Gates) -> TwoValued:
+def _matcher(criteria: Criteria, gates: Gates) -> TwoValued:
     """``facts -> bool``: does the rule match (are its criteria *true*)?"""
-    if criteria is None:
-        return lambda _: True
     code = _compile(criteria, gates)
     if isinstance(code, _Unknown):
         return _NEVER  # unknown criteria never make a rule match
@@ -195,22 +195,26 @@ class CompiledPolicy:
     policy: Policy
     diagnostics: tuple[Diagnostic, ...] = ()
     """Warnings and notes the checker found (errors stop a policy from loading)."""
-    _cache: dict[tuple[PolicyType, Gates], tuple[tuple[int, TwoValued], ...]] = (
-        attrs.field(factory=dict, init=False, repr=False)
+    _cache: dict[tuple[PolicyType, Gates], Callable[[Facts], int]] = attrs.field(
+        factory=dict, init=False, repr=False
     )
     _lock: threading.Lock = attrs.field(factory=threading.Lock, init=False, repr=False)
 
-    def _matchers(
-        self, policy_type: PolicyType, gates: Gates
-    ) -> tuple[tuple[int, TwoValued], ...]:
+    def matcher(self, policy_type: PolicyType, gates: Gates) -> Callable[[Facts], int]:
+        """The generated ``first_match(facts) -> index or -1`` for one rule set and
+        gate combination (built on first use, then cached)."""
         key = (policy_type, gates)
         found = self._cache.get(key)
         if found is None:
             rules = self.policy.rule_set(policy_type).rules
-            found = tuple(
-                (index, _matcher(rule.criteria, gates))
-                for index, rule in enumerate(rules)
-                if not rule.disabled
+            found = generate_first_match(
+                (
+                    (i, rule.criteria)
+                    for i, rule in enumerate(rules)
+                    if not rule.disabled
+                ),
+                gates,
+                _matcher,
             )
             with self._lock:
                 self._cache[key] = found
@@ -220,10 +224,10 @@ class CompiledPolicy:
         self, policy_type: PolicyType, facts: Facts, gates: Gates
     ) -> tuple[int, Rule] | None:
         """The index and rule of the first enabled rule that matches, or ``None``."""
-        for index, matches in self._matchers(policy_type, gates):
-            if matches(facts):
-                return index, self.policy.rule_set(policy_type).rules[index]
-        return None
+        index = self.matcher(policy_type, gates)(facts)
+        if index < 0:
+            return None
+        return index, self.policy.rule_set(policy_type).rules[index]
 
 
 def compile_policy(

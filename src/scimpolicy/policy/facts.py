@@ -34,6 +34,7 @@ __all__ = [
     "Gates",
     "Reader",
     "canonical",
+    "is_multi_valued",
     "reader",
 ]
 
@@ -134,6 +135,24 @@ _CONTEXT: Final[dict[Namespace, Reader]] = {
     Namespace.TRUSTED_NETWORK: lambda facts: tuple(sorted(facts.trusted_networks)),
     Namespace.MACHINE_GROUP: lambda facts: _one(facts.machine_group),
 }
+
+
+def is_multi_valued(ref: Ref) -> bool:
+    """Whether *ref* can have several values (SAML attributes, ``scim.groups``,
+    multi-valued SCIM attributes, ``trusted_network``)."""
+    kind = ref.kind
+    if kind in (Namespace.SAML, Namespace.TRUSTED_NETWORK):
+        return True
+    if kind is not Namespace.SCIM or not ref.path:
+        return False
+    name = ref.path[0]
+    if name.casefold() == "groups":
+        return True
+    urn = None
+    if ":" in name:
+        urn, _, name = name.rpartition(":")
+    found = USER.resolve(name, urn)
+    return found is not None and found[1].multi_valued
 
 
 def reader(ref: Ref) -> Reader | None:
