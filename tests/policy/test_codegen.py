@@ -1,0 +1,49 @@
+"""Generated if-chains: literals stay data, deep criteria fall back to closures."""
+
+from __future__ import annotations
+
+import inspect
+import json
+
+from scimpolicy import Facts, Gates, PolicyType, parse_policy
+from scimpolicy.policy.codegen import MAX_INLINE_DEPTH
+from scimpolicy.policy.compiler import compile_policy
+
+
+def test_literals_never_become_code() -> None:
+    """A literal that looks like Python is compared as text, never executed."""
+    hostile = "x\") or __import__('os').system('echo pwned') or (\""
+    policy = compile_policy(
+        parse_policy(f'access:\n  rule "r": allow when app == {json.dumps(hostile)}\n')
+    )
+    function = policy.matcher(PolicyType.ACCESS, Gates())
+    assert function(Facts(app="x")) == -1
+    assert function(Facts(app=hostile)) == 0
+    source_names = function.__code__.co_names
+    assert "__import__" not in source_names
+    assert "system" not in source_names
+
+
+def test_deep_criteria_are_called_as_closures() -> None:
+    """Criteria nested deeper than Python's parser allows inline run as closures."""
+    depth = MAX_INLINE_DEPTH + 20
+    criteria = "not " * depth + 'app == "Git"'
+    policy = compile_policy(
+        parse_policy(f'access:\n  rule "deep": allow when {criteria}\n')
+    )
+    expected = 0 if depth % 2 == 0 else -1
+    assert policy.matcher(PolicyType.ACCESS, Gates())(Facts(app="Git")) == expected
+
+
+def test_one_function_per_rule_set_and_gate_state() -> None:
+    """The generated function is built once per (policy type, gates) and reused."""
+    policy = compile_policy(
+        parse_policy('access:\n  rule "r": allow when "SRE" in scim.groups\n')
+    )
+    usable = policy.matcher(PolicyType.ACCESS, Gates())
+    assert policy.matcher(PolicyType.ACCESS, Gates()) is usable
+    gated = policy.matcher(PolicyType.ACCESS, Gates(scim=False))
+    assert gated is not usable
+    facts = Facts(scim_groups=frozenset({"SRE"}))
+    assert (usable(facts), gated(facts)) == (0, -1)
+    assert inspect.isfunction(usable)
