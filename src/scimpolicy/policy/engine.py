@@ -25,6 +25,7 @@ bad data: an unknown IdP or application is reported in the decision.
 
 from __future__ import annotations
 
+import functools
 from datetime import timedelta
 
 import attrs
@@ -40,7 +41,7 @@ from scimpolicy.policy.decisions import (
 )
 from scimpolicy.policy.facts import CLIENT_TYPES, Facts, Gates
 from scimpolicy.policy.formatter import format_criteria
-from scimpolicy.policy.interpreter import interpret
+from scimpolicy.policy.interpreter import Step, interpret
 from scimpolicy.policy.nodes import (
     ZPA_DEFAULTS,
     AccessAction,
@@ -48,6 +49,7 @@ from scimpolicy.policy.nodes import (
     And,
     Compare,
     Contains,
+    Criteria,
     ForwardingAction,
     In,
     Not,
@@ -311,24 +313,34 @@ class Engine:
             status = (
                 RuleStatus.NOT_MATCHED if outcome.value is False else RuleStatus.UNKNOWN
             )
-            step = next(
-                (
-                    s
-                    for s in outcome.steps
-                    if s.value is outcome.value and not _is_connective(s.node)
-                ),
-                None,
-            )
+            assert rule.criteria is not None  # noqa: S101  no criteria always matches
+            culprit = _culprit(rule.criteria, {id(s.node): s for s in outcome.steps})
             entries.append(
                 RuleTrace(
                     index,
                     rule.name,
                     status,
-                    None if step is None else format_criteria(step.node),
-                    None if step is None else _why(step.node, step.reason, context),
+                    _text(culprit.node),
+                    _why(culprit.node, culprit.reason, context),
                 )
             )
         return tuple(entries)
+
+
+def _culprit(node: Criteria, steps: dict[int, Step]) -> Step:
+    """The criterion that made a rule not true: follow the operand that carried the
+    value down from the top. A ``not`` that is false is its own culprit; an unknown
+    ``not`` leads on to the unusable criterion inside."""
+    step = steps[id(node)]
+    while True:
+        if isinstance(node, (And, Or)):
+            left = steps[id(node.left)]
+            chosen = node.left if left.value is step.value else node.right
+        elif isinstance(node, Not) and step.value is None:
+            chosen = node.operand
+        else:
+            return step
+        node, step = chosen, steps[id(chosen)]
 
 
 def _why(node: object, reason: str | None, context: _Context) -> str | None:
@@ -339,5 +351,7 @@ def _why(node: object, reason: str | None, context: _Context) -> str | None:
     return specific or reason
 
 
-def _is_connective(node: object) -> bool:
-    return isinstance(node, (And, Or, Not))
+@functools.lru_cache(maxsize=4096)
+def _text(node: Criteria) -> str:
+    """The criterion as the policy language writes it (nodes are frozen: cached)."""
+    return format_criteria(node)

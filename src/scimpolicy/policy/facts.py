@@ -16,6 +16,7 @@ exactly.
 
 from __future__ import annotations
 
+import functools
 import operator
 from collections.abc import Callable, Mapping
 from typing import Any, Final
@@ -137,6 +138,7 @@ _CONTEXT: Final[dict[Namespace, Reader]] = {
 }
 
 
+@functools.lru_cache(maxsize=4096)
 def is_multi_valued(ref: Ref) -> bool:
     """Whether *ref* can have several values (SAML attributes, ``scim.groups``,
     multi-valued SCIM attributes, ``trusted_network``)."""
@@ -155,9 +157,10 @@ def is_multi_valued(ref: Ref) -> bool:
     return found is not None and found[1].multi_valued
 
 
+@functools.lru_cache(maxsize=4096)
 def reader(ref: Ref) -> Reader | None:
     """A function giving *ref*'s values, or ``None`` for a reference the checker
-    rejects (unknown namespace or attribute)."""
+    rejects (unknown namespace or attribute). Cached: references are frozen."""
     kind = ref.kind
     if kind is None:
         return None

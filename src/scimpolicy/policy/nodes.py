@@ -107,11 +107,14 @@ class Namespace(enum.StrEnum):
     MACHINE_GROUP = "machine_group"
 
 
+_NAMESPACES: Final = {str(namespace): namespace for namespace in Namespace}
+
+
 def _fold_path(path: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(part.casefold() for part in path)
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)
 class Ref:
     """A reference: ``scim.department``, ``scim.name.givenName``, ``scim.groups``,
     ``saml.role``, ``saml["http://schemas.example/claims/role"]``,
@@ -123,28 +126,21 @@ class Ref:
     and posture profile names compare as written.
     """
 
-    namespace: str
-    path: tuple[str, ...] = ()
+    namespace: str = attrs.field(eq=False)
+    path: tuple[str, ...] = attrs.field(default=(), eq=False)
     span: Span | None = attrs.field(default=None, eq=False, repr=False)
+    # What equality and hashing use, computed once: the namespace and the path,
+    # case-folded for SCIM.
+    _identity: tuple[str, tuple[str, ...]] = attrs.field(init=False, repr=False)
 
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Ref):
-            return NotImplemented
-        return self.namespace == other.namespace and self._key() == other._key()
-
-    def __hash__(self) -> int:
-        return hash((self.namespace, self._key()))
-
-    def _key(self) -> tuple[str, ...]:
-        return _fold_path(self.path) if self.namespace == Namespace.SCIM else self.path
+    def __attrs_post_init__(self) -> None:
+        key = _fold_path(self.path) if self.namespace == Namespace.SCIM else self.path
+        object.__setattr__(self, "_identity", (self.namespace, key))
 
     @property
     def kind(self) -> Namespace | None:
         """The namespace, or ``None`` when the text named an unknown one."""
-        try:
-            return Namespace(self.namespace)
-        except ValueError:
-            return None
+        return _NAMESPACES.get(self.namespace)
 
     @property
     def is_scim(self) -> bool:
