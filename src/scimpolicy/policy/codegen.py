@@ -23,7 +23,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any, Final
 
-from scimpolicy.policy.facts import Facts, Gates, canonical, is_multi_valued, reader
+from scimpolicy.policy.facts import (
+    Facts,
+    Gates,
+    canonical,
+    is_multi_valued,
+    reader,
+    scalar_reader,
+)
 from scimpolicy.policy.nodes import (
     And,
     Compare,
@@ -105,15 +112,9 @@ class _Generator:
         found = self.locals.get(key)
         if found is not None:
             return found
-        read = reader(ref) or _no_values
         name = f"{'s' if scalar else 't'}{len(self.locals)}"
-        function = self.bind("R", read)
-        if scalar:
-            self.reads.append(
-                f"    _v = {function}(facts)\n    {name} = _v[0] if _v else None"
-            )
-        else:
-            self.reads.append(f"    {name} = {function}(facts)")
+        read = scalar_reader(ref) if scalar else reader(ref) or _no_values
+        self.reads.append(f"    {name} = {self.bind('R', read)}(facts)")
         self.locals[key] = name
         return name
 

@@ -139,7 +139,15 @@ class Engine:
         )
         idp = self.tenant.idp(request.idp)
         client_type = _client_type(request.client_type)
+        user = None if idp is None else idp.directory.user_by_name(request.user)
+        present = user is not None and user.is_active
         base = Facts(
+            user=user if present else None,
+            scim_groups=(
+                idp.directory.group_names_of(user.id)
+                if present and idp is not None and user is not None
+                else frozenset()
+            ),
             saml=request.saml,
             app=application,
             segment_group=None if segment is None else segment.segment_group,
@@ -158,7 +166,6 @@ class Engine:
             return _Context(
                 base, Gates(scim=False), tuple(notes), application, blocked=True
             )
-        user = idp.directory.user_by_name(request.user)
         report = idp.gates(request.authenticated_at)
         if user is None:
             notes.append(
@@ -169,7 +176,6 @@ class Engine:
                 f"`{user.user_name}` is inactive in SCIM (active=false): absent for "
                 "policy"
             )
-        present = user is not None and user.is_active
         gated = client_type in self.tenant.presence_client_types
         if idp.scim_sync and gated and not present:
             notes.append(
@@ -180,13 +186,8 @@ class Engine:
             notes.append(f"SCIM criteria unusable: {report.scim_reason}")
         if report.saml_reason is not None:
             notes.append(f"SAML criteria unusable: {report.saml_reason}")
-        facts = base
-        if present and user is not None:
-            facts = attrs.evolve(
-                base, user=user, scim_groups=idp.directory.group_names_of(user.id)
-            )
         return _Context(
-            facts,
+            base,
             Gates(report.scim, report.saml),
             tuple(notes),
             application,
@@ -255,36 +256,31 @@ class Engine:
         else:
             index, rule = hit
             name, action = rule.name, rule.action
-        decision = Decision(
+        reason, due, expired, allowed = None, None, False, None
+        if isinstance(action, AccessAction):
+            reason = ACCESS_REASONS[action]
+        elif isinstance(action, TimeoutAction):
+            if action.reauth.minutes is not None:
+                due = request.authenticated_at + timedelta(
+                    minutes=action.reauth.minutes
+                )
+                expired = request.now >= due
+                reason = ReasonCode.SAML_EXPIRED if expired else None
+        elif action is ForwardingAction.INTERCEPT_ACCESSIBLE:
+            allowed = self._allowed_apps(request)
+        return Decision(
             policy_type,
             action,
             rule=name,
             rule_index=index,
+            reason_code=reason,
             notes=context.notes,
-            application=context.application,
             trace=self._trace(rule_set, context, index) if explain else (),
+            application=context.application,
+            expires_at=due,
+            expired=expired,
+            allowed_apps=allowed,
         )
-        return self._finish(decision, request)
-
-    def _finish(self, decision: Decision, request: Request) -> Decision:
-        action = decision.outcome
-        if isinstance(action, AccessAction):
-            return attrs.evolve(decision, reason_code=ACCESS_REASONS[action])
-        if isinstance(action, TimeoutAction):
-            minutes = action.reauth.minutes
-            if minutes is None:
-                return decision
-            due = request.authenticated_at + timedelta(minutes=minutes)
-            expired = request.now >= due
-            return attrs.evolve(
-                decision,
-                expires_at=due,
-                expired=expired,
-                reason_code=ReasonCode.SAML_EXPIRED if expired else None,
-            )
-        if action is ForwardingAction.INTERCEPT_ACCESSIBLE:
-            return attrs.evolve(decision, allowed_apps=self._allowed_apps(request))
-        return decision
 
     def _allowed_apps(self, request: Request) -> tuple[str, ...]:
         """The segments the access policy allows this user (SPEC §5.6)."""

@@ -37,6 +37,7 @@ __all__ = [
     "canonical",
     "is_multi_valued",
     "reader",
+    "scalar_reader",
 ]
 
 # ZPA client types (GET .../clientTypes): short names accepted in policies, and the
@@ -222,6 +223,40 @@ def _scim_reader(path: tuple[str, ...]) -> Reader | None:
             () if facts.user is None else _one(_fold(parent(facts.user)))
         )
     return lambda facts: () if facts.user is None else _one(parent(facts.user))
+
+
+def _scalar(value: Any) -> Any:
+    """One value as readers give it: case-folded text, ``None`` for absent or empty."""
+    if value is None or value == "":
+        return None
+    return value.casefold() if isinstance(value, str) else value
+
+
+@functools.lru_cache(maxsize=4096)
+def scalar_reader(ref: Ref) -> Callable[[Facts], Any]:
+    """For a single-valued *ref*: a function giving its one value, or ``None``.
+
+    Equivalent to the first value of :func:`reader`'s tuple, without the tuple: SCIM
+    attributes and context values are read directly (the generated rule code reads
+    every reference this way once per request).
+    """
+    path, kind = ref.path, ref.kind
+    if kind is Namespace.SCIM and len(path) == 1 and ":" not in path[0]:
+        found = USER.resolve(path[0])
+        if found is not None and not found[1].is_complex and not found[1].multi_valued:
+            schema, attribute = found
+            get = operator.attrgetter(attribute.python_name)
+            if schema is USER.schema:
+                return lambda facts: (
+                    None if (u := facts.user) is None else _scalar(get(u))
+                )
+            return lambda facts: (
+                None
+                if (u := facts.user) is None or (e := u.enterprise) is None
+                else _scalar(get(e))
+            )
+    values = reader(ref) or (lambda _: ())
+    return lambda facts: got[0] if (got := values(facts)) else None
 
 
 def _scim_values(
