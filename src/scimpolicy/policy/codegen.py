@@ -2,8 +2,9 @@
 
 Stage: the enabled rules of a rule set + :class:`~scimpolicy.policy.facts.Gates` → a
 Python function ``first_match(facts) -> int`` (the index of the first matching rule, or
-``-1``). It reads every reference the rules use once, into locals, and then tests the
-rules in order as plain ``if`` statements, the fastest shape CPython offers.
+``-1``). It reads each reference once, into a local, just before the first rule that
+uses it, and tests the rules in order as plain ``if`` statements, the fastest shape
+CPython offers.
 
 Three-valued logic costs nothing at run time. A rule matches when its criteria are
 *true*; "true" and "false" of a Kleene formula are both ordinary two-valued formulas
@@ -188,7 +189,7 @@ def generate_first_match(
     """Generate ``first_match(facts)``: the index of the first rule whose criteria are
     true under *gates*, or ``-1``. *closure* compiles criteria too deep to inline."""
     generator = _Generator(gates)
-    tests: list[str] = []
+    body: list[str] = []
     for index, criteria in rules:
         if criteria is None:
             condition = "True"
@@ -196,10 +197,13 @@ def generate_first_match(
             condition = f"{generator.bind('M', closure(criteria, gates))}(facts)"
         else:
             condition = generator.truth(criteria)
-        tests.append(f"    if {condition}:\n        return {int(index)}")
-    source = "\n".join(
-        ["def first_match(facts):", *generator.reads, *tests, "    return -1", ""]
-    )
+        # A reference is read just before the first rule that uses it: a request that
+        # an early rule decides never pays for the references of later rules, and a
+        # later rule is reached only after the read has run.
+        body.extend(generator.reads)
+        generator.reads.clear()
+        body.append(f"    if {condition}:\n        return {int(index)}")
+    source = "\n".join(["def first_match(facts):", *body, "    return -1", ""])
     namespace = generator.namespace
     exec(compile(source, "<scimpolicy rules>", "exec"), namespace)  # noqa: S102  generated from names only (see the module docstring)
     function: Callable[[Facts], int] = namespace["first_match"]
