@@ -215,8 +215,22 @@ class Directory:
             )
 
     def group_names_of(self, member_id: str) -> frozenset[str]:
-        """The ``displayName`` of every group the member belongs to, transitively."""
-        return frozenset(group.display_name for group in self.groups_of(member_id))
+        """The ``displayName`` of every group the member belongs to, transitively.
+
+        Cached per member until the next group write (policy evaluation asks this for
+        every request).
+        """
+        state = self._state
+        found = state.group_names.get(member_id)
+        if found is None:
+            with self._lock:
+                state = self._state
+                found = frozenset(
+                    state.groups[group_id].display_name
+                    for group_id, _ in state.group_ids(member_id, transitive=True)
+                )
+                state.group_names[member_id] = found
+        return found
 
     # -- users -------------------------------------------------------------------------
 

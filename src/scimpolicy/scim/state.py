@@ -34,6 +34,8 @@ class State:
     external_ids: dict[tuple[str, str], frozenset[str]] = attrs.Factory(dict)
     memberships: dict[str, frozenset[str]] = attrs.Factory(dict)  # member -> groups
     version: int = 0
+    # Derived, cleared by every group write: member -> names of all its groups.
+    group_names: dict[str, frozenset[str]] = attrs.Factory(dict)
 
     def copy(self) -> State:
         """A shallow, independent copy (the models inside are immutable)."""
@@ -64,6 +66,7 @@ class State:
 
     def put_group(self, group: Group, previous: Group | None = None) -> None:
         """Store *group*, replacing *previous* (the same group before the change)."""
+        self.group_names.clear()
         if previous is not None:
             self._unindex_group(previous)
         self.groups[group.id] = group
@@ -74,6 +77,7 @@ class State:
 
     def drop_group(self, group: Group) -> None:
         """Remove *group* (callers first remove it from groups that nest it)."""
+        self.group_names.clear()
         self._unindex_group(group)
         del self.groups[group.id]
 
