@@ -21,6 +21,21 @@ def test_python_blocks_run(page: Path) -> None:
         exec(compile(block, str(page), "exec"), namespace)  # noqa: S102  our own docs
 
 
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
+def test_text_blocks_show_what_the_code_prints(
+    page: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Every ```text block of a page is output its Python blocks really print."""
+    text = page.read_text(encoding="utf-8")
+    shown = re.findall(r"```text\n(.*?)```", text, re.DOTALL)
+    namespace: dict[str, object] = {}
+    for block in BLOCK.findall(text):
+        exec(compile(block, str(page), "exec"), namespace)  # noqa: S102  our own docs
+    printed = capsys.readouterr().out
+    for block in shown:
+        assert block.strip() in printed
+
+
 def test_readme_opens_with_the_two_commands() -> None:
     """The README starts with the install-and-run command and the test command."""
     text = (ROOT / "README.md").read_text(encoding="utf-8")

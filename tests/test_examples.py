@@ -24,6 +24,14 @@ def test_directory_tour_runs(capsys: pytest.CaptureFixture[str]) -> None:
     assert out[-1].startswith("active Acme contractors: ")
 
 
+def test_evaluation_tour_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    """examples/evaluation_tour.py runs and explains its decisions."""
+    runpy.run_path(str(EXAMPLES / "evaluation_tour.py"), run_name="__main__")
+    out = capsys.readouterr().out
+    assert "access decision:" in out
+    assert "decided by rule `" in out
+
+
 def test_acme_data_matches_its_generator(tmp_path: Path) -> None:
     """The committed acme exports are exactly what generate.py writes (fixed seed)."""
     generator = runpy.run_path(str(EXAMPLES / "acme" / "generate.py"))

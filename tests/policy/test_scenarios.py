@@ -107,6 +107,20 @@ def test_presence_gate_applies_to_client_connector_only_by_default() -> None:
     assert not world.engine.decide_access(browser).blocked
 
 
+def test_presence_client_types_take_short_names() -> None:
+    """The tenant's presence client types may be short names or ZPA's values."""
+    world = World()
+    tenant = Tenant([world.idp], SEGMENTS, presence_client_types={"web_browser"})
+    engine = Engine(tenant, load_policy(POLICY, tenant))
+    browser = world.request(
+        "new@acme.example", app="Intranet", client_type="web_browser"
+    )
+    assert engine.decide_access(browser).blocked
+    assert not engine.decide_access(
+        world.request("new@acme.example", app="Intranet")
+    ).blocked
+
+
 def test_deactivation_blocks_and_reactivation_restores() -> None:
     """Okta deactivates (active=false): blocked; reactivated: access is back."""
     world = World()
@@ -364,6 +378,7 @@ def test_unresolvable_host_is_denied_with_no_policy_found() -> None:
         ReasonCode.NO_POLICY_FOUND,
     )
     assert decision.notes == ("no application segment covers `unknown.example:443`",)
+    assert decision.decided_by == "application segment resolution"
 
 
 def test_user_name_matches_name_id_ignoring_case() -> None:
@@ -382,6 +397,7 @@ def test_unknown_idp_is_blocked_with_a_note() -> None:
         )
     )
     assert decision.blocked
+    assert decision.decided_by == "an unknown identity provider"
     assert decision.notes == (
         "no IdP named `entra` in the tenant: the request is blocked",
     )

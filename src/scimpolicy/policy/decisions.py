@@ -173,9 +173,14 @@ class Decision:
 
     @property
     def decided_by(self) -> str:
-        """``rule `name```, ``the default`` or ``the presence gate``."""
+        """What decided: ``rule `name```, ``the default``, ``the SCIM presence check``,
+        or the step before any rule that settled it."""
         if self.blocked:
+            if self.reason_code is None:
+                return "an unknown identity provider"
             return "the SCIM presence check"
+        if self.reason_code is ReasonCode.NO_POLICY_FOUND:
+            return "application segment resolution"
         return f"rule `{self.rule}`" if self.rule is not None else "the default"
 
     def explain(self) -> str:

@@ -19,6 +19,7 @@ from typing import Final, Protocol
 
 import attrs
 
+from scimpolicy.policy.facts import CLIENT_TYPES
 from scimpolicy.scim.models import Group, User
 
 __all__ = [
@@ -174,6 +175,11 @@ class ApplicationSegment:
         return best
 
 
+def _client_types(value: Iterable[str]) -> frozenset[str]:
+    """Short names (``client_connector``) or ZPA's values, stored as ZPA's values."""
+    return frozenset(CLIENT_TYPES.get(v.casefold(), v.casefold()) for v in value)
+
+
 def _idps(value: Iterable[IdentityProvider]) -> tuple[IdentityProvider, ...]:
     return tuple(value)
 
@@ -187,14 +193,16 @@ class Tenant:
     """Everything a request is evaluated against, except the policy.
 
     :param presence_client_types: the client types the SCIM presence gate applies to
-        (ZPA: Client Connector; SPEC §5.1).
+        (ZPA: Client Connector; SPEC §5.1), as short names or ZPA's values.
     """
 
     idps: tuple[IdentityProvider, ...] = attrs.field(converter=_idps)
     segments: tuple[ApplicationSegment, ...] = attrs.field(
         default=(), converter=_segments
     )
-    presence_client_types: frozenset[str] = frozenset({CLIENT_CONNECTOR})
+    presence_client_types: frozenset[str] = attrs.field(
+        default=frozenset({CLIENT_CONNECTOR}), converter=_client_types
+    )
 
     def idp(self, name: str) -> IdentityProvider | None:
         """The IdP called *name*, or ``None``."""
