@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import functools
 from datetime import timedelta
+from typing import Final
 
 import attrs
 
@@ -77,6 +78,11 @@ class _Context:
     unresolved: bool = False
     scim_reason: str | None = None
     saml_reason: str | None = None
+
+
+_GATES: Final = {
+    (scim, saml): Gates(scim, saml) for scim in (True, False) for saml in (True, False)
+}
 
 
 def _client_type(value: str) -> str:
@@ -188,7 +194,7 @@ class Engine:
             notes.append(f"SAML criteria unusable: {report.saml_reason}")
         return _Context(
             base,
-            Gates(report.scim, report.saml),
+            _GATES[report.scim, report.saml],
             tuple(notes),
             application,
             unresolved=unresolved,

@@ -62,7 +62,7 @@ Reader = Callable[["Facts"], tuple[Any, ...]]
 """Gives the values a reference has for one request (empty: absent)."""
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)
 class Gates:
     """Whether SCIM and SAML criteria are usable for a request (SPEC §5.2)."""
 

@@ -62,6 +62,9 @@ class GateReport:
     saml_reason: str | None = None
 
 
+_ALL_USABLE: Final = GateReport(scim=True, saml=True)
+
+
 def _stamp(moment: datetime) -> str:
     return moment.isoformat().replace("+00:00", "Z")
 
@@ -104,6 +107,8 @@ class IdentityProvider:
                 f"{_stamp(self.scim_attributes_enabled_at)} (SCIM Attributes for "
                 f"Policy enabled); last authenticated {_stamp(authenticated_at)}"
             )
+        if scim_reason is None and self.saml_attributes_for_policy:
+            return _ALL_USABLE
         saml_reason = (
             None
             if self.saml_attributes_for_policy
@@ -204,13 +209,27 @@ class Tenant:
         default=frozenset({CLIENT_CONNECTOR}), converter=_client_types
     )
 
+    _idp_index: dict[str, IdentityProvider] = attrs.field(
+        init=False, repr=False, eq=False
+    )
+    _segment_index: dict[str, ApplicationSegment] = attrs.field(
+        init=False, repr=False, eq=False
+    )
+
+    def __attrs_post_init__(self) -> None:
+        # The first of a name wins, as a linear search would find it.
+        idps = {idp.name: idp for idp in reversed(self.idps)}
+        segments = {segment.name: segment for segment in reversed(self.segments)}
+        object.__setattr__(self, "_idp_index", idps)
+        object.__setattr__(self, "_segment_index", segments)
+
     def idp(self, name: str) -> IdentityProvider | None:
         """The IdP called *name*, or ``None``."""
-        return next((idp for idp in self.idps if idp.name == name), None)
+        return self._idp_index.get(name)
 
     def segment(self, name: str) -> ApplicationSegment | None:
         """The application segment called *name*, or ``None``."""
-        return next((s for s in self.segments if s.name == name), None)
+        return self._segment_index.get(name)
 
     def resolve(self, host: str, port: int | None = None) -> ApplicationSegment | None:
         """The most specific segment for *host* and *port* (exact domain beats wildcard,
