@@ -26,16 +26,16 @@ import json
 import os
 import platform
 import random
-import statistics
 import sys
 import time
 import tracemalloc
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from importlib import metadata
 from pathlib import Path
 from typing import Any, Final, TypeVar
+
+from harness import Timing, cpu_model, progress, version_of
 
 from scimpolicy import Directory, User
 from scimpolicy.scim.filter_match import bind_filter
@@ -192,30 +192,6 @@ def broad_dict(p: dict[str, Any]) -> bool:
 # -- measuring -------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Timing:
-    """Seconds per operation, one sample per repeat."""
-
-    samples: tuple[float, ...]
-    ops: int
-
-    @property
-    def best(self) -> float:
-        return min(self.samples)
-
-    @property
-    def median(self) -> float:
-        return statistics.median(self.samples)
-
-    def raw(self) -> dict[str, Any]:
-        return {
-            "seconds_per_op": list(self.samples),
-            "ops_per_repeat": self.ops,
-            "min_us": self.best * 1e6,
-            "median_us": self.median * 1e6,
-        }
-
-
 def measure(
     body: Callable[[], T],
     *,
@@ -282,10 +258,6 @@ def traced_bytes_per_user(build: Callable[[], object], users: int) -> float:
     tracemalloc.stop()
     del kept
     return (after - before) / users
-
-
-def progress(message: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
 # -- peers -----------------------------------------------------------------------------
@@ -364,13 +336,6 @@ def load_peers() -> Peers:
             return parser.parse(lexer.tokenize(text))
 
     return Peers(models, server, filter_parser)
-
-
-def version_of(package: str) -> str | None:
-    try:
-        return metadata.version(package)
-    except metadata.PackageNotFoundError:
-        return None
 
 
 # -- report ----------------------------------------------------------------------------
@@ -1286,17 +1251,6 @@ def bench_patch(config: Config, peers: Peers, report: Report, state: State) -> N
 
 
 # -- main ------------------------------------------------------------------------------
-
-
-def cpu_model() -> str:
-    try:
-        text = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return platform.processor() or "unknown"
-    for line in text.splitlines():
-        if line.startswith("model name"):
-            return line.partition(":")[2].strip()
-    return platform.processor() or "unknown"
 
 
 def header(config: Config, quick: bool) -> dict[str, Any]:

@@ -55,9 +55,10 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from importlib import metadata
 from pathlib import Path
 from typing import Any, Final, TypeVar
+
+from harness import Timing, cpu_model, progress, version_of
 
 from scimpolicy import (
     AccessAction,
@@ -271,30 +272,6 @@ class Stats:
 # -- measuring -------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Timing:
-    """Seconds per operation, one sample per repeat."""
-
-    samples: tuple[float, ...]
-    ops: int
-
-    @property
-    def best(self) -> float:
-        return min(self.samples)
-
-    @property
-    def median(self) -> float:
-        return statistics.median(self.samples)
-
-    def raw(self) -> dict[str, Any]:
-        return {
-            "seconds_per_op": list(self.samples),
-            "ops_per_repeat": self.ops,
-            "min_us": self.best * 1e6,
-            "median_us": self.median * 1e6,
-        }
-
-
 def timed(body: Callable[[], T]) -> tuple[float, T]:
     start = time.perf_counter()
     result = body()
@@ -325,10 +302,6 @@ def per_call(body: Callable[[], object], *, repeats: int, seconds: float) -> Tim
         return calls
 
     return measure(batch, repeats=repeats, ops=calls)[0]
-
-
-def progress(message: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
 class Checks:
@@ -1262,24 +1235,6 @@ def targets_section(found: Sequence[Target]) -> str:
         *table(("target", "measured", "met?"), (t.row() for t in found)),
     ]
     return "\n".join(lines)
-
-
-def version_of(package: str) -> str | None:
-    try:
-        return metadata.version(package)
-    except metadata.PackageNotFoundError:
-        return None
-
-
-def cpu_model() -> str:
-    try:
-        text = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return platform.processor() or "unknown"
-    for line in text.splitlines():
-        if line.startswith("model name"):
-            return line.partition(":")[2].strip()
-    return platform.processor() or "unknown"
 
 
 PACKAGES: Final = (
