@@ -21,6 +21,7 @@ called as compiled closures.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable
 from typing import Any, Final
 
@@ -207,4 +208,84 @@ def generate_first_match(
     namespace = generator.namespace
     exec(compile(source, "<scimpolicy rules>", "exec"), namespace)  # noqa: S102  generated from names only (see the module docstring)
     function: Callable[[Facts], int] = namespace["first_match"]
+    return function
+
+
+MATCHED: Final = 0
+NOT_MATCHED: Final = 1
+UNKNOWN: Final = 2
+DISABLED: Final = 3
+MAX_EXPLAIN_DEPTH: Final = 20
+"""Criteria nested deeper than this are explained by the fallback, not inlined."""
+
+Explained = tuple[int, int, Criteria | None]
+"""``(rule index, status, culprit)``: the culprit is the criterion that made a rule not
+true (``None`` for matched and disabled rules)."""
+
+
+class _Explainer(_Generator):
+    def culprit(self, node: Criteria, *, unknown: bool) -> str:
+        """Source choosing the culprit node of a criteria tree whose value is false
+        (or unknown): follow the operand carrying that value, as the engine's
+        reference trace does."""
+        if isinstance(node, (And, Or)):
+            carries = (
+                f"(not {self.truth(node.left)} and not {self.falsity(node.left)})"
+                if unknown
+                else self.falsity(node.left)
+            )
+            left = self.culprit(node.left, unknown=unknown)
+            right = self.culprit(node.right, unknown=unknown)
+            return f"({left} if {carries} else {right})"
+        if isinstance(node, Not) and unknown:
+            return self.culprit(node.operand, unknown=unknown)
+        return self.bind("N", node)
+
+
+def generate_explainer(
+    rules: Iterable[tuple[int, Criteria | None, bool]],
+    gates: Gates,
+    fallback: Callable[[Criteria, Facts], tuple[int, Criteria | None]],
+) -> Callable[[Facts], list[Explained]]:
+    """Generate ``explain(facts)``: ``(index, status, culprit)`` for every rule up to
+    and including the first match (statuses :data:`MATCHED`, :data:`NOT_MATCHED`,
+    :data:`UNKNOWN`, :data:`DISABLED`). *fallback* explains criteria too deep to
+    inline, given the facts."""
+    generator = _Explainer(gates)
+    body: list[str] = ["    out = []"]
+    for index, criteria, disabled in rules:
+        position = int(index)
+        if disabled:
+            body.append(f"    out.append(({position}, {DISABLED}, None))")
+            continue
+        if criteria is None:
+            body.append(
+                f"    out.append(({position}, {MATCHED}, None))\n    return out"
+            )
+            continue
+        if _depth(criteria) > MAX_EXPLAIN_DEPTH:
+            explain = generator.bind("X", functools.partial(fallback, criteria))
+            body.append(
+                f"    _status, _node = {explain}(facts)\n"
+                f"    out.append(({position}, _status, _node))\n"
+                f"    if _status == {MATCHED}:\n        return out"
+            )
+            continue
+        truth, falsity = generator.truth(criteria), generator.falsity(criteria)
+        false_culprit = generator.culprit(criteria, unknown=False)
+        unknown_culprit = generator.culprit(criteria, unknown=True)
+        body.extend(generator.reads)
+        generator.reads.clear()
+        body.append(
+            f"    if {truth}:\n"
+            f"        out.append(({position}, {MATCHED}, None))\n        return out\n"
+            f"    if {falsity}:\n"
+            f"        out.append(({position}, {NOT_MATCHED}, {false_culprit}))\n"
+            f"    else:\n"
+            f"        out.append(({position}, {UNKNOWN}, {unknown_culprit}))"
+        )
+    source = "\n".join(["def explain(facts):", *body, "    return out", ""])
+    namespace = generator.namespace
+    exec(compile(source, "<scimpolicy explanations>", "exec"), namespace)  # noqa: S102  generated from names only (see the module docstring)
+    function: Callable[[Facts], list[Explained]] = namespace["explain"]
     return function

@@ -18,6 +18,7 @@ criteria, and criteria too deep to inline, become the closures built here.
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable
 from typing import Any, Final, TypeAlias
@@ -25,8 +26,16 @@ from typing import Any, Final, TypeAlias
 import attrs
 
 from scimpolicy.errors import Diagnostic
-from scimpolicy.policy.codegen import generate_first_match
+from scimpolicy.policy.codegen import (
+    MATCHED,
+    NOT_MATCHED,
+    UNKNOWN,
+    Explained,
+    generate_explainer,
+    generate_first_match,
+)
 from scimpolicy.policy.facts import Facts, Gates, canonical, reader
+from scimpolicy.policy.interpreter import culprit, interpret
 from scimpolicy.policy.nodes import (
     And,
     Compare,
@@ -198,6 +207,9 @@ class CompiledPolicy:
     _cache: dict[tuple[PolicyType, Gates], Callable[[Facts], int]] = attrs.field(
         factory=dict, init=False, repr=False
     )
+    _explainers: dict[tuple[PolicyType, Gates], Callable[[Facts], list[Explained]]] = (
+        attrs.field(factory=dict, init=False, repr=False)
+    )
     _lock: threading.Lock = attrs.field(factory=threading.Lock, init=False, repr=False)
 
     def matcher(self, policy_type: PolicyType, gates: Gates) -> Callable[[Facts], int]:
@@ -220,6 +232,24 @@ class CompiledPolicy:
                 self._cache[key] = found
         return found
 
+    def explainer(
+        self, policy_type: PolicyType, gates: Gates
+    ) -> Callable[[Facts], list[Explained]]:
+        """The generated ``explain(facts)`` for one rule set and gate combination:
+        ``(index, status, culprit)`` for every rule up to the first match."""
+        key = (policy_type, gates)
+        found = self._explainers.get(key)
+        if found is None:
+            rules = self.policy.rule_set(policy_type).rules
+            found = generate_explainer(
+                [(i, r.criteria, r.disabled) for i, r in enumerate(rules)],
+                gates,
+                functools.partial(_explain_one, gates),
+            )
+            with self._lock:
+                self._explainers[key] = found
+        return found
+
     def first_match(
         self, policy_type: PolicyType, facts: Facts, gates: Gates
     ) -> tuple[int, Rule] | None:
@@ -228,6 +258,17 @@ class CompiledPolicy:
         if index < 0:
             return None
         return index, self.policy.rule_set(policy_type).rules[index]
+
+
+def _explain_one(
+    gates: Gates, criteria: Criteria, facts: Facts
+) -> tuple[int, Criteria | None]:
+    """Status and culprit of criteria too deep to inline, from the interpreter."""
+    outcome = interpret(criteria, facts, gates)
+    if outcome.value is True:
+        return MATCHED, None
+    status = NOT_MATCHED if outcome.value is False else UNKNOWN
+    return status, culprit(criteria, outcome).node
 
 
 def compile_policy(

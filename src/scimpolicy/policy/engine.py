@@ -19,8 +19,9 @@ Stage: a :class:`~scimpolicy.policy.tenant.Tenant`, a compiled policy and a
    with ``intercept_accessible`` list the applications the access policy allows.
 
 ``decide_*`` take the fast path; ``explain_*`` give the same decision with the trace of
-every rule considered, from the reference interpreter. Evaluation never raises for
-bad data: an unknown IdP or application is reported in the decision.
+every rule considered (generated code too: status and culprit criterion per rule, held
+to the reference interpreter by property tests). Evaluation never raises for bad data:
+an unknown IdP or application is reported in the decision.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from typing import Final
 
 import attrs
 
+from scimpolicy.policy.codegen import DISABLED, MATCHED, NOT_MATCHED, UNKNOWN
 from scimpolicy.policy.compiler import CompiledPolicy, compile_policy
 from scimpolicy.policy.decisions import (
     ACCESS_REASONS,
@@ -42,19 +44,15 @@ from scimpolicy.policy.decisions import (
 )
 from scimpolicy.policy.facts import CLIENT_TYPES, Facts, Gates
 from scimpolicy.policy.formatter import format_criteria
-from scimpolicy.policy.interpreter import Step, interpret
 from scimpolicy.policy.nodes import (
     ZPA_DEFAULTS,
     AccessAction,
     Action,
-    And,
     Compare,
     Contains,
     Criteria,
     ForwardingAction,
     In,
-    Not,
-    Or,
     Policy,
     PolicyType,
     Present,
@@ -80,6 +78,12 @@ class _Context:
     saml_reason: str | None = None
 
 
+_STATUS: Final = {
+    MATCHED: RuleStatus.MATCHED,
+    NOT_MATCHED: RuleStatus.NOT_MATCHED,
+    UNKNOWN: RuleStatus.UNKNOWN,
+    DISABLED: RuleStatus.DISABLED,
+}
 _GATES: Final = {
     (scim, saml): Gates(scim, saml) for scim in (True, False) for saml in (True, False)
 }
@@ -281,7 +285,7 @@ class Engine:
             rule_index=index,
             reason_code=reason,
             notes=context.notes,
-            trace=self._trace(rule_set, context, index) if explain else (),
+            trace=self._trace(policy_type, rule_set, context) if explain else (),
             application=context.application,
             expires_at=due,
             expired=expired,
@@ -299,58 +303,25 @@ class Engine:
         )
 
     def _trace(
-        self, rule_set: RuleSet, context: _Context, decided: int | None
+        self, policy_type: PolicyType, rule_set: RuleSet, context: _Context
     ) -> tuple[RuleTrace, ...]:
-        """Every rule up to the deciding one, as the reference interpreter sees it."""
+        """Every rule up to the deciding one, with the criterion that failed each one
+        that did not match (generated code; the property tests hold it to the
+        reference interpreter)."""
+        explain = self.policy.explainer(policy_type, context.gates)
         entries: list[RuleTrace] = []
-        last = len(rule_set.rules) - 1 if decided is None else decided
-        for index, rule in enumerate(rule_set.rules[: last + 1]):
-            if rule.disabled:
-                entries.append(RuleTrace(index, rule.name, RuleStatus.DISABLED))
+        for index, status, node in explain(context.facts):
+            name = rule_set.rules[index].name
+            if node is None:
+                entries.append(RuleTrace(index, name, _STATUS[status]))
                 continue
-            outcome = interpret(rule.criteria, context.facts, context.gates)
-            if outcome.value is True:
-                entries.append(RuleTrace(index, rule.name, RuleStatus.MATCHED))
-                continue
-            status = (
-                RuleStatus.NOT_MATCHED if outcome.value is False else RuleStatus.UNKNOWN
-            )
-            assert rule.criteria is not None  # noqa: S101  no criteria always matches
-            culprit = _culprit(rule.criteria, {id(s.node): s for s in outcome.steps})
-            entries.append(
-                RuleTrace(
-                    index,
-                    rule.name,
-                    status,
-                    _text(culprit.node),
-                    _why(culprit.node, culprit.reason, context),
+            reason = None
+            if status == UNKNOWN and isinstance(node, (Compare, In, Contains, Present)):
+                reason = (
+                    context.scim_reason if node.ref.is_scim else context.saml_reason
                 )
-            )
+            entries.append(RuleTrace(index, name, _STATUS[status], _text(node), reason))
         return tuple(entries)
-
-
-def _culprit(node: Criteria, steps: dict[int, Step]) -> Step:
-    """The criterion that made a rule not true: follow the operand that carried the
-    value down from the top. A ``not`` that is false is its own culprit; an unknown
-    ``not`` leads on to the unusable criterion inside."""
-    step = steps[id(node)]
-    while True:
-        if isinstance(node, (And, Or)):
-            left = steps[id(node.left)]
-            chosen = node.left if left.value is step.value else node.right
-        elif isinstance(node, Not) and step.value is None:
-            chosen = node.operand
-        else:
-            return step
-        node, step = chosen, steps[id(chosen)]
-
-
-def _why(node: object, reason: str | None, context: _Context) -> str | None:
-    """The gate's own words for an unknown criterion (with its timestamps)."""
-    if reason is None or not isinstance(node, (Compare, In, Contains, Present)):
-        return reason
-    specific = context.scim_reason if node.ref.is_scim else context.saml_reason
-    return specific or reason
 
 
 @functools.lru_cache(maxsize=4096)

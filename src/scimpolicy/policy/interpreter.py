@@ -28,7 +28,7 @@ from scimpolicy.policy.nodes import (
     Ref,
 )
 
-__all__ = ["Outcome", "Step", "interpret"]
+__all__ = ["Outcome", "Step", "culprit", "interpret"]
 
 Truth = bool | None
 """``True``, ``False``, or ``None`` for unknown."""
@@ -135,3 +135,20 @@ def _walk(node: Criteria, facts: Facts, gates: Gates, steps: list[Step]) -> Trut
         value = _leaf(node, facts)
     steps.append(Step(node, value))
     return value
+
+
+def culprit(criteria: Criteria, outcome: Outcome) -> Step:
+    """The criterion that made *criteria* not true, given its interpreted *outcome*:
+    follow the operand carrying the value down from the top. A ``not`` that is false
+    is its own culprit; an unknown ``not`` leads on to the unusable criterion inside."""
+    steps = {id(s.node): s for s in outcome.steps}
+    node, step = criteria, steps[id(criteria)]
+    while True:
+        if isinstance(node, (And, Or)):
+            left = steps[id(node.left)]
+            chosen = node.left if left.value is step.value else node.right
+        elif isinstance(node, Not) and step.value is None:
+            chosen = node.operand
+        else:
+            return step
+        node, step = chosen, steps[id(chosen)]
