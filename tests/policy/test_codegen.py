@@ -5,7 +5,7 @@ from __future__ import annotations
 import inspect
 import json
 
-from scimpolicy import Facts, Gates, PolicyType, parse_policy
+from scimpolicy import Facts, Gates, PolicyType, format_criteria, parse_policy
 from scimpolicy.policy.codegen import MAX_INLINE_DEPTH
 from scimpolicy.policy.compiler import compile_policy
 
@@ -47,3 +47,23 @@ def test_one_function_per_rule_set_and_gate_state() -> None:
     facts = Facts(scim_groups=frozenset({"SRE"}))
     assert (usable(facts), gated(facts)) == (0, -1)
     assert inspect.isfunction(usable)
+
+
+def test_deep_criteria_are_explained_by_the_interpreter() -> None:
+    """Rules too deep for generated explanations are explained by the interpreter,
+    with the same statuses and culprits."""
+    deep = "not " * 25 + 'app == "Git"'
+    policy = compile_policy(
+        parse_policy(
+            f'access:\n  rule "deep": allow when {deep}\n'
+            '  rule "saml": allow when "SRE" in scim.groups and saml.role == "x"\n'
+        )
+    )
+    explain = policy.explainer(PolicyType.ACCESS, Gates(scim=False))
+    entries = explain(Facts(app="Git", saml={"role": ("x",)}))
+    assert [(index, status) for index, status, _ in entries] == [(0, 1), (1, 2)]
+    deep_culprit, gated_culprit = entries[0][2], entries[1][2]
+    assert deep_culprit is not None
+    assert gated_culprit is not None
+    assert "scim.groups" in format_criteria(gated_culprit)
+    assert explain(Facts(app="CI"))[0][1] == 0
