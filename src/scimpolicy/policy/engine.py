@@ -259,13 +259,14 @@ class Engine:
                 notes=context.notes,
             )
         rule_set = self.policy.policy.rule_set(policy_type)
-        hit = self.policy.first_match(policy_type, context.facts, context.gates)
-        if hit is None:
-            index, name = None, None
+        found = self.policy.matcher(policy_type, context.gates)(context.facts)
+        index: int | None = None
+        name: str | None = None
+        if found < 0:
             action = rule_set.default or ZPA_DEFAULTS[policy_type]
         else:
-            index, rule = hit
-            name, action = rule.name, rule.action
+            rule = rule_set.rules[found]
+            index, name, action = found, rule.name, rule.action
         reason, due, expired, allowed = None, None, False, None
         if isinstance(action, AccessAction):
             reason = ACCESS_REASONS[action]
