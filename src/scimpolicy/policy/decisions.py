@@ -102,6 +102,18 @@ class RuleTrace:
     criterion: str | None = None
     reason: str | None = None
 
+    line: str = attrs.field(init=False, eq=False, repr=False)
+    """The entry as one line of :meth:`Decision.explain`, made once (the engine
+    reuses entries from request to request)."""
+
+    def __attrs_post_init__(self) -> None:
+        text = f"  #{self.index + 1} `{self.name}`: {self.status}"
+        if self.criterion is not None:
+            text += f" at `{self.criterion}`"
+        if self.reason is not None:
+            text += f" ({self.reason})"
+        object.__setattr__(self, "line", text)
+
     def to_json(self) -> dict[str, Any]:
         """The trace entry as JSON."""
         body: dict[str, Any] = {
@@ -201,13 +213,7 @@ class Decision:
             apps = ", ".join(self.allowed_apps) or "none"
             lines.append(f"  applications forwarded: {apps}")
         lines.extend(f"  note: {note}" for note in self.notes)
-        for entry in self.trace:
-            line = f"  #{entry.index + 1} `{entry.name}`: {entry.status}"
-            if entry.criterion is not None:
-                line += f" at `{entry.criterion}`"
-            if entry.reason is not None:
-                line += f" ({entry.reason})"
-            lines.append(line)
+        lines.extend(entry.line for entry in self.trace)
         return "\n".join(lines)
 
     def to_json(self) -> dict[str, Any]:

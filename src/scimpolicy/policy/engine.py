@@ -26,7 +26,6 @@ an unknown IdP or application is reported in the decision.
 
 from __future__ import annotations
 
-import functools
 from datetime import timedelta
 from typing import Final
 
@@ -107,6 +106,10 @@ class Engine:
         self.policy = (
             policy if isinstance(policy, CompiledPolicy) else compile_policy(policy)
         )
+        # (policy type, rule, status, culprit id) -> (culprit, trace entry)
+        self._traces: dict[
+            tuple[PolicyType, int, int, int], tuple[Criteria | None, RuleTrace]
+        ] = {}
 
     # -- public ------------------------------------------------------------------
 
@@ -311,21 +314,28 @@ class Engine:
         reference interpreter)."""
         explain = self.policy.explainer(policy_type, context.gates)
         entries: list[RuleTrace] = []
+        cache = self._traces
         for index, status, node in explain(context.facts):
-            name = rule_set.rules[index].name
-            if node is None:
-                entries.append(RuleTrace(index, name, _STATUS[status]))
-                continue
             reason = None
             if status == UNKNOWN and isinstance(node, (Compare, In, Contains, Present)):
                 reason = (
                     context.scim_reason if node.ref.is_scim else context.saml_reason
                 )
-            entries.append(RuleTrace(index, name, _STATUS[status], _text(node), reason))
+            # Entries without a reason recur from request to request; the node is
+            # part of the value, so an id is never confused with a later node's.
+            key = (policy_type, index, status, id(node))
+            cached = cache.get(key) if reason is None else None
+            if cached is not None and cached[0] is node:
+                entries.append(cached[1])
+                continue
+            entry = RuleTrace(
+                index,
+                rule_set.rules[index].name,
+                _STATUS[status],
+                None if node is None else format_criteria(node),
+                reason,
+            )
+            if reason is None:
+                cache[key] = (node, entry)
+            entries.append(entry)
         return tuple(entries)
-
-
-@functools.lru_cache(maxsize=4096)
-def _text(node: Criteria) -> str:
-    """The criterion as the policy language writes it (nodes are frozen: cached)."""
-    return format_criteria(node)
