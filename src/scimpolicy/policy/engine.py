@@ -26,6 +26,7 @@ an unknown IdP or application is reported in the decision.
 
 from __future__ import annotations
 
+import functools
 from datetime import timedelta
 from typing import Final
 
@@ -77,6 +78,8 @@ class _Context:
     saml_reason: str | None = None
 
 
+_MAX_CACHED: Final = 100_000
+"""Distinct access decisions kept for reuse (notes can name users, so bound it)."""
 _STATUS: Final = {
     MATCHED: RuleStatus.MATCHED,
     NOT_MATCHED: RuleStatus.NOT_MATCHED,
@@ -88,6 +91,7 @@ _GATES: Final = {
 }
 
 
+@functools.lru_cache(maxsize=256)
 def _client_type(value: str) -> str:
     folded = value.casefold()
     return CLIENT_TYPES.get(folded, folded)
@@ -106,6 +110,10 @@ class Engine:
         self.policy = (
             policy if isinstance(policy, CompiledPolicy) else compile_policy(policy)
         )
+        # (rule, action, notes, application) -> the access decision (values: shared)
+        self._access: dict[
+            tuple[int | None, Action, tuple[str, ...], str | None], Decision
+        ] = {}
         # (policy type, rule, status, culprit id) -> (culprit, trace entry)
         self._traces: dict[
             tuple[PolicyType, int, int, int], tuple[Criteria | None, RuleTrace]
@@ -202,7 +210,7 @@ class Engine:
         return _Context(
             base,
             _GATES[report.scim, report.saml],
-            tuple(notes),
+            tuple(notes) if notes else (),
             application,
             unresolved=unresolved,
             scim_reason=report.scim_reason,
@@ -272,6 +280,23 @@ class Engine:
             index, name, action = found, rule.name, rule.action
         reason, due, expired, allowed = None, None, False, None
         if isinstance(action, AccessAction):
+            if not explain:
+                # An access decision is a function of these alone: reuse the value.
+                key = (index, action, context.notes, context.application)
+                decision = self._access.get(key)
+                if decision is None:
+                    decision = Decision(
+                        policy_type,
+                        action,
+                        rule=name,
+                        rule_index=index,
+                        reason_code=ACCESS_REASONS[action],
+                        notes=context.notes,
+                        application=context.application,
+                    )
+                    if len(self._access) < _MAX_CACHED:
+                        self._access[key] = decision
+                return decision
             reason = ACCESS_REASONS[action]
         elif isinstance(action, TimeoutAction):
             if action.reauth.minutes is not None:
