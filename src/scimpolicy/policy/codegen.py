@@ -25,6 +25,8 @@ import functools
 from collections.abc import Callable, Iterable
 from typing import Any, Final
 
+import attrs
+
 from scimpolicy.policy.facts import (
     Facts,
     Gates,
@@ -218,16 +220,38 @@ DISABLED: Final = 3
 MAX_EXPLAIN_DEPTH: Final = 20
 """Criteria nested deeper than this are explained by the fallback, not inlined."""
 
-Explained = tuple[int, int, Criteria | None]
-"""``(rule index, status, culprit)``: the culprit is the criterion that made a rule not
-true (``None`` for matched and disabled rules)."""
+Explained = tuple[int, ...]
+"""Flat ``(rule index, status, culprit)`` triples, one per rule considered; the
+culprit is a position in the explainer's node table (``-1``: none, for matched and
+disabled rules). Plain ints, so whole explanations hash and compare cheaply."""
+
+
+@attrs.frozen(eq=False)
+class Explainer:
+    """A generated explanation function and the table its culprit numbers index."""
+
+    run: Callable[[Facts], Explained]
+    nodes: tuple[Criteria, ...]
 
 
 class _Explainer(_Generator):
+    def __init__(self, gates: Gates) -> None:
+        super().__init__(gates)
+        self.table: list[Criteria] = []
+        self.positions: dict[int, int] = {}
+
+    def number(self, node: Criteria) -> int:
+        """The node's position in the table (added on first use)."""
+        found = self.positions.get(id(node))
+        if found is None:
+            found = self.positions[id(node)] = len(self.table)
+            self.table.append(node)
+        return found
+
     def culprit(self, node: Criteria, *, unknown: bool) -> str:
-        """Source choosing the culprit node of a criteria tree whose value is false
-        (or unknown): follow the operand carrying that value, as the engine's
-        reference trace does."""
+        """Source choosing the culprit node (by its table number) of a criteria tree
+        whose value is false (or unknown): follow the operand carrying that value, as
+        the reference trace does."""
         if isinstance(node, (And, Or)):
             carries = (
                 f"(not {self.truth(node.left)} and not {self.falsity(node.left)})"
@@ -239,36 +263,51 @@ class _Explainer(_Generator):
             return f"({left} if {carries} else {right})"
         if isinstance(node, Not) and unknown:
             return self.culprit(node.operand, unknown=unknown)
-        return self.bind("N", node)
+        return str(self.number(node))
+
+
+def _subnodes(node: Criteria) -> Iterable[Criteria]:
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        if isinstance(current, (And, Or)):
+            stack += [current.left, current.right]
+        elif isinstance(current, Not):
+            stack.append(current.operand)
 
 
 def generate_explainer(
     rules: Iterable[tuple[int, Criteria | None, bool]],
     gates: Gates,
     fallback: Callable[[Criteria, Facts], tuple[int, Criteria | None]],
-) -> Callable[[Facts], list[Explained]]:
-    """Generate ``explain(facts)``: ``(index, status, culprit)`` for every rule up to
-    and including the first match (statuses :data:`MATCHED`, :data:`NOT_MATCHED`,
-    :data:`UNKNOWN`, :data:`DISABLED`). *fallback* explains criteria too deep to
-    inline, given the facts."""
+) -> Explainer:
+    """Generate the explanation of a rule set under *gates*: for every rule up to and
+    including the first match, its index, status (:data:`MATCHED`,
+    :data:`NOT_MATCHED`, :data:`UNKNOWN`, :data:`DISABLED`) and culprit. *fallback*
+    explains criteria too deep to inline, given the facts."""
     generator = _Explainer(gates)
     body: list[str] = ["    out = []"]
     for index, criteria, disabled in rules:
         position = int(index)
         if disabled:
-            body.append(f"    out.append(({position}, {DISABLED}, None))")
+            body.append(f"    out += ({position}, {DISABLED}, -1)")
             continue
         if criteria is None:
             body.append(
-                f"    out.append(({position}, {MATCHED}, None))\n    return out"
+                f"    out += ({position}, {MATCHED}, -1)\n    return tuple(out)"
             )
             continue
         if _depth(criteria) > MAX_EXPLAIN_DEPTH:
+            for node in _subnodes(criteria):
+                generator.number(node)
             explain = generator.bind("X", functools.partial(fallback, criteria))
+            number = generator.bind("P", generator.positions)
             body.append(
                 f"    _status, _node = {explain}(facts)\n"
-                f"    out.append(({position}, _status, _node))\n"
-                f"    if _status == {MATCHED}:\n        return out"
+                f"    out += ({position}, _status, -1 if _node is None else "
+                f"{number}[id(_node)])\n"
+                f"    if _status == {MATCHED}:\n        return tuple(out)"
             )
             continue
         truth, falsity = generator.truth(criteria), generator.falsity(criteria)
@@ -278,14 +317,13 @@ def generate_explainer(
         generator.reads.clear()
         body.append(
             f"    if {truth}:\n"
-            f"        out.append(({position}, {MATCHED}, None))\n        return out\n"
+            f"        out += ({position}, {MATCHED}, -1)\n        return tuple(out)\n"
             f"    if {falsity}:\n"
-            f"        out.append(({position}, {NOT_MATCHED}, {false_culprit}))\n"
+            f"        out += ({position}, {NOT_MATCHED}, {false_culprit})\n"
             f"    else:\n"
-            f"        out.append(({position}, {UNKNOWN}, {unknown_culprit}))"
+            f"        out += ({position}, {UNKNOWN}, {unknown_culprit})"
         )
-    source = "\n".join(["def explain(facts):", *body, "    return out", ""])
+    source = "\n".join(["def explain(facts):", *body, "    return tuple(out)", ""])
     namespace = generator.namespace
     exec(compile(source, "<scimpolicy explanations>", "exec"), namespace)  # noqa: S102  generated from names only (see the module docstring)
-    function: Callable[[Facts], list[Explained]] = namespace["explain"]
-    return function
+    return Explainer(namespace["explain"], tuple(generator.table))

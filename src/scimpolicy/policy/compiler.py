@@ -30,7 +30,7 @@ from scimpolicy.policy.codegen import (
     MATCHED,
     NOT_MATCHED,
     UNKNOWN,
-    Explained,
+    Explainer,
     generate_explainer,
     generate_first_match,
 )
@@ -207,8 +207,8 @@ class CompiledPolicy:
     _cache: dict[tuple[PolicyType, Gates], Callable[[Facts], int]] = attrs.field(
         factory=dict, init=False, repr=False
     )
-    _explainers: dict[tuple[PolicyType, Gates], Callable[[Facts], list[Explained]]] = (
-        attrs.field(factory=dict, init=False, repr=False)
+    _explainers: dict[tuple[PolicyType, Gates], Explainer] = attrs.field(
+        factory=dict, init=False, repr=False
     )
     _lock: threading.Lock = attrs.field(factory=threading.Lock, init=False, repr=False)
 
@@ -232,11 +232,10 @@ class CompiledPolicy:
                 self._cache[key] = found
         return found
 
-    def explainer(
-        self, policy_type: PolicyType, gates: Gates
-    ) -> Callable[[Facts], list[Explained]]:
-        """The generated ``explain(facts)`` for one rule set and gate combination:
-        ``(index, status, culprit)`` for every rule up to the first match."""
+    def explainer(self, policy_type: PolicyType, gates: Gates) -> Explainer:
+        """The generated explanation for one rule set and gate combination: its
+        ``run(facts)`` gives flat ``(index, status, culprit)`` triples for every rule
+        up to the first match, culprits numbering ``nodes``."""
         key = (policy_type, gates)
         found = self._explainers.get(key)
         if found is None:

@@ -32,7 +32,13 @@ from typing import Final
 
 import attrs
 
-from scimpolicy.policy.codegen import DISABLED, MATCHED, NOT_MATCHED, UNKNOWN
+from scimpolicy.policy.codegen import (
+    DISABLED,
+    MATCHED,
+    NOT_MATCHED,
+    UNKNOWN,
+    Explainer,
+)
 from scimpolicy.policy.compiler import CompiledPolicy, compile_policy
 from scimpolicy.policy.decisions import (
     ACCESS_REASONS,
@@ -50,7 +56,6 @@ from scimpolicy.policy.nodes import (
     Action,
     Compare,
     Contains,
-    Criteria,
     ForwardingAction,
     In,
     Policy,
@@ -80,6 +85,9 @@ class _Context:
 
 _MAX_CACHED: Final = 100_000
 """Distinct access decisions kept for reuse (notes can name users, so bound it)."""
+#: Distinct traces kept per engine before the cache starts over.
+_TRACE_CACHE_SIZE: Final = 4096
+
 _STATUS: Final = {
     MATCHED: RuleStatus.MATCHED,
     NOT_MATCHED: RuleStatus.NOT_MATCHED,
@@ -116,7 +124,8 @@ class Engine:
         ] = {}
         # (policy type, rule, status, culprit id) -> (culprit, trace entry)
         self._traces: dict[
-            tuple[PolicyType, int, int, int], tuple[Criteria | None, RuleTrace]
+            tuple[Explainer, tuple[int, ...], str | None, str | None],
+            tuple[RuleTrace, ...],
         ] = {}
 
     # -- public ------------------------------------------------------------------
@@ -337,30 +346,36 @@ class Engine:
         """Every rule up to the deciding one, with the criterion that failed each one
         that did not match (generated code; the property tests hold it to the
         reference interpreter)."""
-        explain = self.policy.explainer(policy_type, context.gates)
+        explainer = self.policy.explainer(policy_type, context.gates)
+        raw = explainer.run(context.facts)
+        # Whole traces recur from request to request: the same rules fail on the same
+        # criteria. The explainer is part of the key (identity-hashed and kept alive by
+        # it), so a position is never read against another explainer's table.
+        key = (explainer, raw, context.scim_reason, context.saml_reason)
+        found = self._traces.get(key)
+        if found is not None:
+            return found
+        nodes = explainer.nodes
         entries: list[RuleTrace] = []
-        cache = self._traces
-        for index, status, node in explain(context.facts):
+        for at in range(0, len(raw), 3):
+            index, status, position = raw[at], raw[at + 1], raw[at + 2]
+            node = None if position < 0 else nodes[position]
             reason = None
             if status == UNKNOWN and isinstance(node, (Compare, In, Contains, Present)):
                 reason = (
                     context.scim_reason if node.ref.is_scim else context.saml_reason
                 )
-            # Entries without a reason recur from request to request; the node is
-            # part of the value, so an id is never confused with a later node's.
-            key = (policy_type, index, status, id(node))
-            cached = cache.get(key) if reason is None else None
-            if cached is not None and cached[0] is node:
-                entries.append(cached[1])
-                continue
-            entry = RuleTrace(
-                index,
-                rule_set.rules[index].name,
-                _STATUS[status],
-                None if node is None else format_criteria(node),
-                reason,
+            entries.append(
+                RuleTrace(
+                    index,
+                    rule_set.rules[index].name,
+                    _STATUS[status],
+                    None if node is None else format_criteria(node),
+                    reason,
+                )
             )
-            if reason is None:
-                cache[key] = (node, entry)
-            entries.append(entry)
-        return tuple(entries)
+        trace = tuple(entries)
+        if len(self._traces) >= _TRACE_CACHE_SIZE:
+            self._traces.clear()
+        self._traces[key] = trace
+        return trace
