@@ -824,6 +824,10 @@ class Scimpolicy(Contender):
                 "`explain_access(request)` alone (no text)": functools.partial(
                     engine.explain_access, no_match
                 ),
+                "the same, trace not seen before (`engine.clear_trace_cache()` "
+                "first, included)": functools.partial(
+                    fresh_explanation, engine, no_match
+                ),
             },
             notes=[
                 (
@@ -834,6 +838,12 @@ class Scimpolicy(Contender):
                 ),
             ],
         )
+
+
+def fresh_explanation(engine: Engine, request: Request) -> str:
+    """An explanation whose trace the engine has not kept (built afresh)."""
+    engine.clear_trace_cache()
+    return engine.explain_access(request).explain()
 
 
 CONTENDERS: Final[tuple[Contender, ...]] = (

@@ -473,3 +473,28 @@ def test_trace_names_the_culprit_under_not() -> None:
         RuleStatus.NOT_MATCHED,
         'not app == "Git"',
     )
+
+
+def test_recurring_traces_are_reused_and_can_be_forgotten() -> None:
+    """The same failures give the same trace value; clearing rebuilds an equal one."""
+    policy = load_policy(
+        "access:\n"
+        '  rule "git": allow when app == "Git"\n'
+        '  rule "ci": allow when app == "CI"\n'
+    )
+    engine = Engine(_TENANT, policy)
+    first = engine.explain_access(Request("carl@acme.com", "Okta", T0, T0, app="Wiki"))
+    again = engine.explain_access(Request("carl@acme.com", "Okta", T0, T0, app="Wiki"))
+    assert [e.status for e in first.trace] == [RuleStatus.NOT_MATCHED] * 2
+    assert again.trace is first.trace
+    other = engine.explain_access(Request("carl@acme.com", "Okta", T0, T0, app="CI"))
+    assert [e.status for e in other.trace] == [
+        RuleStatus.NOT_MATCHED,
+        RuleStatus.MATCHED,
+    ]
+    engine.clear_trace_cache()
+    rebuilt = engine.explain_access(
+        Request("carl@acme.com", "Okta", T0, T0, app="Wiki")
+    )
+    assert rebuilt.trace == first.trace
+    assert rebuilt.trace is not first.trace

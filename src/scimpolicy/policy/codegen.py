@@ -232,6 +232,8 @@ class Explainer:
 
     run: Callable[[Facts], Explained]
     nodes: tuple[Criteria, ...]
+    #: The formatted text of each node, filled on first use (a cache, not state).
+    texts: dict[int, str] = attrs.field(factory=dict, init=False, repr=False)
 
 
 class _Explainer(_Generator):

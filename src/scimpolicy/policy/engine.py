@@ -56,6 +56,7 @@ from scimpolicy.policy.nodes import (
     Action,
     Compare,
     Contains,
+    Criteria,
     ForwardingAction,
     In,
     Policy,
@@ -103,6 +104,14 @@ _GATES: Final = {
 def _client_type(value: str) -> str:
     folded = value.casefold()
     return CLIENT_TYPES.get(folded, folded)
+
+
+def _text(texts: dict[int, str], position: int, node: Criteria) -> str:
+    """The formatted criterion at a table position (formatted once per explainer)."""
+    found = texts.get(position)
+    if found is None:
+        found = texts[position] = format_criteria(node)
+    return found
 
 
 class Engine:
@@ -159,6 +168,11 @@ class Engine:
     ) -> Decision:
         """The decision of one policy type (``explain`` adds the trace)."""
         return self._decide(policy_type, request, explain=explain)
+
+    def clear_trace_cache(self) -> None:
+        """Forget the explanations kept for reuse (at most a few thousand distinct
+        traces are kept; every decision is still evaluated afresh)."""
+        self._traces.clear()
 
     # -- steps -------------------------------------------------------------------
 
@@ -355,7 +369,7 @@ class Engine:
         found = self._traces.get(key)
         if found is not None:
             return found
-        nodes = explainer.nodes
+        nodes, texts = explainer.nodes, explainer.texts
         entries: list[RuleTrace] = []
         for at in range(0, len(raw), 3):
             index, status, position = raw[at], raw[at + 1], raw[at + 2]
@@ -370,7 +384,7 @@ class Engine:
                     index,
                     rule_set.rules[index].name,
                     _STATUS[status],
-                    None if node is None else format_criteria(node),
+                    None if node is None else _text(texts, position, node),
                     reason,
                 )
             )
