@@ -5,8 +5,17 @@ from __future__ import annotations
 import inspect
 import json
 
-from scimpolicy import Facts, Gates, PolicyType, format_criteria, parse_policy
-from scimpolicy.policy.codegen import MAX_INLINE_DEPTH
+import pytest
+
+from scimpolicy import (
+    Directory,
+    Facts,
+    Gates,
+    PolicyType,
+    format_criteria,
+    parse_policy,
+)
+from scimpolicy.policy.codegen import MATCHED, MAX_INLINE_DEPTH
 from scimpolicy.policy.compiler import compile_policy
 
 
@@ -67,3 +76,45 @@ def test_deep_criteria_are_explained_by_the_interpreter() -> None:
     assert gated_culprit >= 0
     assert "scim.groups" in format_criteria(explainer.nodes[gated_culprit])
     assert explainer.run(Facts(app="CI"))[1] == 0
+
+
+ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+INLINE_CRITERIA = {
+    "title present": "scim.title is present",
+    "title equal": 'scim.title == "staff engineer"',
+    "finance": 'scim.department == "FINANCE"',
+    "department present": "scim.department is present",
+    "inactive": "scim.active == false",
+}
+
+
+@pytest.mark.parametrize(
+    ("payload", "expected"),
+    [
+        ({"title": "Staff Engineer"}, {"title present", "title equal"}),
+        ({"title": "STAFF ENGINEER"}, {"title present", "title equal"}),
+        ({"title": ""}, set()),
+        ({}, set()),
+        ({ENTERPRISE: {"department": "Finance"}}, {"finance", "department present"}),
+        ({ENTERPRISE: {"department": ""}}, set()),
+        ({"active": False}, {"inactive"}),
+    ],
+)
+def test_inline_attribute_reads_match_the_readers(
+    payload: dict[str, object], expected: set[str]
+) -> None:
+    """Attributes the generated code reads inline (core and enterprise, text and
+    boolean) behave as the readers: case-folded, empty text is absent."""
+    directory = Directory()
+    directory.create_user({"userName": "u", **payload})
+    facts = Facts(user=directory.user_by_name("u"))
+    matched = set()
+    for name, criteria in INLINE_CRITERIA.items():
+        policy = compile_policy(
+            parse_policy(f'access:\n  rule "r": allow when {criteria}\n')
+        )
+        if policy.matcher(PolicyType.ACCESS, Gates())(facts) == 0:
+            matched.add(name)
+        explained = policy.explainer(PolicyType.ACCESS, Gates()).run(facts)
+        assert (explained[1] == MATCHED) == (name in matched)
+    assert matched == expected

@@ -33,7 +33,9 @@ from scimpolicy.policy.facts import (
     canonical,
     is_multi_valued,
     reader,
+    scalar_field,
     scalar_reader,
+    scalar_value,
 )
 from scimpolicy.policy.nodes import (
     And,
@@ -101,9 +103,11 @@ class _Generator:
             "_starts": _starts,
             "_ends": _ends,
             "_has": _has,
+            "_scalar": scalar_value,
         }
         self.reads: list[str] = []
         self.locals: dict[tuple[Ref, bool], str] = {}
+        self.held: set[str] = set()
 
     def bind(self, prefix: str, value: Any) -> str:
         name = f"{prefix}{len(self.namespace)}"
@@ -117,10 +121,35 @@ class _Generator:
         if found is not None:
             return found
         name = f"{'s' if scalar else 't'}{len(self.locals)}"
+        inline = scalar_field(ref) if scalar else None
+        if inline is not None:
+            # The user (or its extension) once per function, then the field: as
+            # scalar_reader, without two calls per attribute.
+            holder = self.holder(enterprise=inline[0])
+            self.reads.append(
+                f"    {name} = None if {holder} is None else ("
+                f"(_v.casefold() or None) if (_v := {holder}.{inline[1]}).__class__ "
+                f"is str else _scalar(_v))"
+            )
+            self.locals[key] = name
+            return name
         read = scalar_reader(ref) if scalar else reader(ref) or _no_values
         self.reads.append(f"    {name} = {self.bind('R', read)}(facts)")
         self.locals[key] = name
         return name
+
+    def holder(self, *, enterprise: bool) -> str:
+        """The local holding the user (``_u``) or its enterprise extension (``_e``),
+        read on first use."""
+        if "_u" not in self.held:
+            self.held.add("_u")
+            self.reads.append("    _u = facts.user")
+        if not enterprise:
+            return "_u"
+        if "_e" not in self.held:
+            self.held.add("_e")
+            self.reads.append("    _e = None if _u is None else _u.enterprise")
+        return "_e"
 
     def usable(self, ref: Ref) -> bool:
         return not (

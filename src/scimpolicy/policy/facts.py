@@ -225,11 +225,28 @@ def _scim_reader(path: tuple[str, ...]) -> Reader | None:
     return lambda facts: () if facts.user is None else _one(parent(facts.user))
 
 
-def _scalar(value: Any) -> Any:
+def scalar_value(value: Any) -> Any:
     """One value as readers give it: case-folded text, ``None`` for absent or empty."""
     if value is None or value == "":
         return None
     return value.casefold() if isinstance(value, str) else value
+
+
+@functools.lru_cache(maxsize=4096)
+def scalar_field(ref: Ref) -> tuple[bool, str] | None:
+    """``(in the enterprise extension?, Python field name)`` for a reference to a
+    simple, single-valued SCIM user attribute by its bare name, else ``None``: the
+    generated rule code reads such attributes inline (as :func:`scalar_reader`)."""
+    path = ref.path
+    if ref.kind is not Namespace.SCIM or len(path) != 1 or ":" in path[0]:
+        return None
+    found = USER.resolve(path[0])
+    if found is None or found[1].is_complex or found[1].multi_valued:
+        return None
+    schema, attribute = found
+    if not attribute.python_name.isidentifier():
+        return None
+    return schema is not USER.schema, attribute.python_name
 
 
 @functools.lru_cache(maxsize=4096)
@@ -248,12 +265,12 @@ def scalar_reader(ref: Ref) -> Callable[[Facts], Any]:
             get = operator.attrgetter(attribute.python_name)
             if schema is USER.schema:
                 return lambda facts: (
-                    None if (u := facts.user) is None else _scalar(get(u))
+                    None if (u := facts.user) is None else scalar_value(get(u))
                 )
             return lambda facts: (
                 None
                 if (u := facts.user) is None or (e := u.enterprise) is None
-                else _scalar(get(e))
+                else scalar_value(get(e))
             )
     values = reader(ref) or (lambda _: ())
     return lambda facts: got[0] if (got := values(facts)) else None
