@@ -180,11 +180,27 @@ def reader(ref: Ref) -> Reader | None:
     return _scim_reader(ref.path)
 
 
+#: Folded, sorted group names by the set they came from (the directory hands out the
+#: same frozenset for a member until a group write, so most requests hit).
+_GROUP_VALUES: dict[frozenset[str], tuple[str, ...]] = {}
+_GROUP_VALUES_SIZE: Final = 65_536
+
+
+def _group_values(facts: Facts) -> tuple[str, ...]:
+    """``scim.groups``: the user's group names, case-folded and sorted."""
+    names = facts.scim_groups
+    found = _GROUP_VALUES.get(names)
+    if found is None:
+        found = tuple(sorted(name.casefold() for name in names))
+        if len(_GROUP_VALUES) >= _GROUP_VALUES_SIZE:
+            _GROUP_VALUES.clear()
+        _GROUP_VALUES[names] = found
+    return found
+
+
 def _scim_reader(path: tuple[str, ...]) -> Reader | None:
     if path and path[0].casefold() == "groups" and len(path) == 1:
-        return lambda facts: tuple(
-            sorted(name.casefold() for name in facts.scim_groups)
-        )
+        return _group_values
     if not path or len(path) > 2:
         return None
     name, urn = path[0], None
