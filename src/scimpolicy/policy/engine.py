@@ -28,9 +28,7 @@ from __future__ import annotations
 
 import functools
 from datetime import timedelta
-from typing import Final
-
-import attrs
+from typing import Final, NamedTuple
 
 from scimpolicy.policy.codegen import (
     DISABLED,
@@ -70,9 +68,9 @@ from scimpolicy.policy.tenant import ApplicationSegment, Tenant
 __all__ = ["Engine"]
 
 
-@attrs.frozen
-class _Context:
-    """What one request resolves to before any rule is read."""
+class _Context(NamedTuple):
+    """What one request resolves to before any rule is read (a named tuple: one is
+    built per decision)."""
 
     facts: Facts
     gates: Gates
