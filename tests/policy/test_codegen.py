@@ -17,6 +17,7 @@ from scimpolicy import (
 )
 from scimpolicy.policy.codegen import MATCHED, MAX_INLINE_DEPTH
 from scimpolicy.policy.compiler import compile_policy
+from scimpolicy.policy.interpreter import interpret
 
 
 def test_literals_never_become_code() -> None:
@@ -117,4 +118,6 @@ def test_inline_attribute_reads_match_the_readers(
             matched.add(name)
         explained = policy.explainer(PolicyType.ACCESS, Gates()).run(facts)
         assert (explained[1] == MATCHED) == (name in matched)
+        reference = interpret(policy.policy.access.rules[0].criteria, facts, Gates())
+        assert (reference.value is True) == (name in matched)
     assert matched == expected

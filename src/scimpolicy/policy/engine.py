@@ -129,7 +129,7 @@ class Engine:
         self._access: dict[
             tuple[int | None, Action, tuple[str, ...], str | None], Decision
         ] = {}
-        # (policy type, rule, status, culprit id) -> (culprit, trace entry)
+        # (explainer, its raw output, the gate reasons) -> the trace
         self._traces: dict[
             tuple[Explainer, tuple[int, ...], str | None, str | None],
             tuple[RuleTrace, ...],

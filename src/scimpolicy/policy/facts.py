@@ -270,24 +270,23 @@ def scalar_reader(ref: Ref) -> Callable[[Facts], Any]:
     """For a single-valued *ref*: a function giving its one value, or ``None``.
 
     Equivalent to the first value of :func:`reader`'s tuple, without the tuple: SCIM
-    attributes and context values are read directly (the generated rule code reads
-    every reference this way once per request).
+    attributes and context values are read directly. The generated rule code reads
+    the attributes :func:`scalar_field` names inline, the same way, and every other
+    single-valued reference through this.
     """
-    path, kind = ref.path, ref.kind
-    if kind is Namespace.SCIM and len(path) == 1 and ":" not in path[0]:
-        found = USER.resolve(path[0])
-        if found is not None and not found[1].is_complex and not found[1].multi_valued:
-            schema, attribute = found
-            get = operator.attrgetter(attribute.python_name)
-            if schema is USER.schema:
-                return lambda facts: (
-                    None if (u := facts.user) is None else scalar_value(get(u))
-                )
+    field = scalar_field(ref)
+    if field is not None:
+        enterprise, name = field
+        get = operator.attrgetter(name)
+        if not enterprise:
             return lambda facts: (
-                None
-                if (u := facts.user) is None or (e := u.enterprise) is None
-                else scalar_value(get(e))
+                None if (u := facts.user) is None else scalar_value(get(u))
             )
+        return lambda facts: (
+            None
+            if (u := facts.user) is None or (e := u.enterprise) is None
+            else scalar_value(get(e))
+        )
     values = reader(ref) or (lambda _: ())
     return lambda facts: got[0] if (got := values(facts)) else None
 
