@@ -26,7 +26,6 @@ an unknown IdP or application is reported in the decision.
 
 from __future__ import annotations
 
-import functools
 from datetime import timedelta
 from typing import Final, NamedTuple
 
@@ -98,10 +97,18 @@ _GATES: Final = {
 }
 
 
-@functools.lru_cache(maxsize=256)
+_CLIENT_TYPE_NAMES: dict[str, str] = {}
+
+
 def _client_type(value: str) -> str:
-    folded = value.casefold()
-    return CLIENT_TYPES.get(folded, folded)
+    """The API name of a client type as a request spells it (memoized: few exist)."""
+    found = _CLIENT_TYPE_NAMES.get(value)
+    if found is None:
+        folded = value.casefold()
+        found = CLIENT_TYPES.get(folded, folded)
+        if len(_CLIENT_TYPE_NAMES) < 256:
+            _CLIENT_TYPE_NAMES[value] = found
+    return found
 
 
 def _text(texts: dict[int, str], position: int, node: Criteria) -> str:
@@ -176,30 +183,33 @@ class Engine:
 
     def _context(self, request: Request, segment_name: str | None = None) -> _Context:
         notes: list[str] = []
-        segment, application, unresolved = self._application(
-            request, segment_name, notes
-        )
+        if segment_name is None and request.app is None and request.host is None:
+            segment, application, unresolved = None, None, False
+        else:
+            segment, application, unresolved = self._application(
+                request, segment_name, notes
+            )
         idp = self.tenant.idp(request.idp)
         client_type = _client_type(request.client_type)
         user = None if idp is None else idp.directory.user_by_name(request.user)
-        present = user is not None and user.is_active
+        present = False
+        groups: frozenset[str] = frozenset()
+        if idp is not None and user is not None and user.is_active:
+            present, groups = True, idp.directory.group_names_of(user.id)
+        # Positionally, in Facts' field order (one is built per decision).
         base = Facts(
-            user=user if present else None,
-            scim_groups=(
-                idp.directory.group_names_of(user.id)
-                if present and idp is not None and user is not None
-                else frozenset()
-            ),
-            saml=request.saml,
-            app=application,
-            segment_group=None if segment is None else segment.segment_group,
-            idp=request.idp,
-            client_type=client_type,
-            platform=request.platform,
-            country=request.country,
-            posture=request.posture,
-            trusted_networks=request.trusted_networks,
-            machine_group=request.machine_group,
+            user if present else None,
+            groups,
+            request.saml,
+            application,
+            None if segment is None else segment.segment_group,
+            request.idp,
+            client_type,
+            request.platform,
+            request.country,
+            request.posture,
+            request.trusted_networks,
+            request.machine_group,
         )
         if idp is None:
             notes.append(
@@ -233,9 +243,10 @@ class Engine:
             _GATES[report.scim, report.saml],
             tuple(notes) if notes else (),
             application,
-            unresolved=unresolved,
-            scim_reason=report.scim_reason,
-            saml_reason=report.saml_reason,
+            False,  # noqa: FBT003  positional: blocked (a named tuple)
+            unresolved,
+            report.scim_reason,
+            report.saml_reason,
         )
 
     def _application(

