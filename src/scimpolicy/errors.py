@@ -144,7 +144,8 @@ class PolicySyntaxError(SourceError):
 
 
 class DataFileError(SourceError):
-    """A JSON data file (a SCIM export, a directory dump) that cannot be loaded."""
+    """A data file (a SCIM export, a tenant file, a sessions file) that cannot be
+    loaded."""
 
 
 class Severity(enum.StrEnum):

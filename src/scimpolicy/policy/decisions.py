@@ -39,6 +39,14 @@ def _saml(value: Mapping[str, str | Iterable[str]]) -> dict[str, tuple[str, ...]
     }
 
 
+def _posture(value: Mapping[str, bool]) -> dict[str, bool]:
+    return dict(value)
+
+
+def _networks(value: Iterable[str]) -> frozenset[str]:
+    return value if isinstance(value, frozenset) else frozenset(value)
+
+
 @attrs.frozen
 class Request:
     """One session asking for one application (or, for forwarding, connecting).
@@ -62,9 +70,9 @@ class Request:
     client_type: str = "client_connector"
     platform: str | None = None
     country: str | None = None
-    posture: Mapping[str, bool] = attrs.field(factory=dict, converter=dict)
+    posture: Mapping[str, bool] = attrs.field(factory=dict, converter=_posture)
     trusted_networks: frozenset[str] = attrs.field(
-        default=frozenset(), converter=frozenset
+        default=frozenset(), converter=_networks
     )
     machine_group: str | None = None
 

@@ -169,10 +169,21 @@ class Engine:
         return self._decide(PolicyType.TIMEOUT, request, explain=True)
 
     def decide(
-        self, policy_type: PolicyType, request: Request, *, explain: bool = False
+        self,
+        policy_type: PolicyType,
+        request: Request,
+        *,
+        explain: bool = False,
+        app: str | None = None,
     ) -> Decision:
-        """The decision of one policy type (``explain`` adds the trace)."""
-        return self._decide(policy_type, request, explain=explain)
+        """The decision of one policy type (``explain`` adds the trace).
+
+        *app* names the application segment to decide for instead of the request's
+        own ``app``, ``host`` and ``port``: one request can be decided for every
+        application without building a request per application (bulk evaluation
+        does).
+        """
+        return self._decide(policy_type, request, explain=explain, segment_name=app)
 
     def clear_trace_cache(self) -> None:
         """Forget the explanations kept for reuse (at most a few thousand distinct

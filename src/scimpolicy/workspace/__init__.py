@@ -1,0 +1,1 @@
+"""A tenant on disk and in memory: worlds, sessions, the tenant folder's files."""

@@ -1,0 +1,284 @@
+"""SAML sessions seen: who signed in, through which IdP, when, and with what.
+
+Stage: data. A :class:`Session` is a :class:`~scimpolicy.policy.decisions.Request`
+without the application and the evaluation time: the population a what-if or a bulk
+run evaluates against every application. :func:`load_sessions` reads the
+``sessions.json`` of a tenant folder (``docs/tenant-files.md``); its errors name the
+file, the line and the field.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Collection, Iterable, Mapping
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Final
+
+import attrs
+
+from scimpolicy.errors import DataFileError, Span
+from scimpolicy.policy.decisions import Request
+
+__all__ = ["Session", "load_sessions", "parse_timestamp"]
+
+_FIELDS: Final = (
+    "user",
+    "idp",
+    "authenticated_at",
+    "saml",
+    "client_type",
+    "platform",
+    "country",
+    "posture",
+    "trusted_networks",
+    "machine_group",
+)
+
+
+def _saml(value: Mapping[str, str | Iterable[str]]) -> dict[str, tuple[str, ...]]:
+    return {
+        key: (item,) if isinstance(item, str) else tuple(item)
+        for key, item in value.items()
+    }
+
+
+def _posture(value: Mapping[str, bool]) -> dict[str, bool]:
+    return dict(value)
+
+
+def _networks(value: Iterable[str]) -> frozenset[str]:
+    return value if isinstance(value, frozenset) else frozenset(value)
+
+
+@attrs.frozen
+class Session:
+    """One SAML session: a user of an IdP, authenticated at a moment, with its SAML
+    attributes and client context. ``request()`` makes it a request."""
+
+    user: str
+    idp: str
+    authenticated_at: datetime
+    saml: Mapping[str, tuple[str, ...]] = attrs.field(factory=dict, converter=_saml)
+    client_type: str = "client_connector"
+    platform: str | None = None
+    country: str | None = None
+    posture: Mapping[str, bool] = attrs.field(factory=dict, converter=_posture)
+    trusted_networks: frozenset[str] = attrs.field(
+        default=frozenset(), converter=_networks
+    )
+    machine_group: str | None = None
+
+    def request(
+        self,
+        now: datetime,
+        *,
+        app: str | None = None,
+        host: str | None = None,
+        port: int | None = None,
+        client_type: str | None = None,
+    ) -> Request:
+        """This session asking for *app* (or *host* and *port*) at *now*."""
+        return Request(
+            user=self.user,
+            idp=self.idp,
+            authenticated_at=self.authenticated_at,
+            now=now,
+            app=app,
+            host=host,
+            port=port,
+            saml=self.saml,
+            client_type=client_type or self.client_type,
+            platform=self.platform,
+            country=self.country,
+            posture=self.posture,
+            trusted_networks=self.trusted_networks,
+            machine_group=self.machine_group,
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        """The session as ``sessions.json`` writes it (empty fields left out)."""
+        body: dict[str, Any] = {
+            "user": self.user,
+            "idp": self.idp,
+            "authenticated_at": _iso(self.authenticated_at),
+        }
+        if self.saml:
+            body["saml"] = {
+                k: v[0] if len(v) == 1 else list(v) for k, v in self.saml.items()
+            }
+        body["client_type"] = self.client_type
+        for name in ("platform", "country"):
+            if (value := getattr(self, name)) is not None:
+                body[name] = value
+        if self.posture:
+            body["posture"] = dict(self.posture)
+        if self.trusted_networks:
+            body["trusted_networks"] = sorted(self.trusted_networks)
+        if self.machine_group is not None:
+            body["machine_group"] = self.machine_group
+        return body
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+def parse_timestamp(text: str) -> datetime:
+    """An ISO 8601 timestamp with an offset (``Z`` or ``+01:00``).
+
+    :raises ValueError: not a timestamp, or one without an offset.
+    """
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError(
+            f"expected an ISO 8601 timestamp such as 2026-11-23T09:00:00Z, got `{text}`"
+        ) from None
+    if moment.tzinfo is None:
+        raise ValueError(f"`{text}` has no offset: add `Z` (UTC) or `+HH:MM`")
+    return moment
+
+
+class _BadFieldError(Exception):
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+def _text(data: Mapping[str, Any], field: str, *, required: bool = False) -> Any:
+    value = data.get(field)
+    if value is None:
+        if required:
+            raise _BadFieldError(field, "required field is missing")
+        return None
+    if not isinstance(value, str) or (required and not value):
+        raise _BadFieldError(field, f"expected a string, got {json.dumps(value)}")
+    return value
+
+
+def _strings(value: Any) -> bool:
+    """A string, or an array of strings."""
+    return isinstance(value, str) or (
+        isinstance(value, list) and all(isinstance(item, str) for item in value)
+    )
+
+
+def _session(data: Any, idps: Collection[str] | None) -> Session:
+    if not isinstance(data, dict):
+        raise _BadFieldError("", "expected a JSON object for each session")
+    unknown = sorted(set(data) - set(_FIELDS))
+    if unknown:
+        raise _BadFieldError(unknown[0], f"unknown field (known: {', '.join(_FIELDS)})")
+    stamp = _text(data, "authenticated_at", required=True)
+    try:
+        authenticated_at = parse_timestamp(stamp)
+    except ValueError as error:
+        raise _BadFieldError("authenticated_at", str(error)) from None
+    saml = data.get("saml") or {}
+    if not isinstance(saml, dict) or not all(map(_strings, saml.values())):
+        raise _BadFieldError(
+            "saml", "expected an object of strings or arrays of strings"
+        )
+    posture = data.get("posture") or {}
+    if not isinstance(posture, dict) or not all(
+        isinstance(v, bool) for v in posture.values()
+    ):
+        raise _BadFieldError("posture", "expected an object of true/false values")
+    networks = data.get("trusted_networks") or []
+    if not isinstance(networks, list) or not all(isinstance(v, str) for v in networks):
+        raise _BadFieldError("trusted_networks", "expected an array of strings")
+    idp = _text(data, "idp", required=True)
+    if idps is not None and idp not in idps:
+        known = ", ".join(f"`{name}`" for name in sorted(idps))
+        raise _BadFieldError("idp", f"no IdP named `{idp}` (IdPs: {known})")
+    return Session(
+        user=_text(data, "user", required=True),
+        idp=idp,
+        authenticated_at=authenticated_at,
+        saml=saml,
+        client_type=_text(data, "client_type") or "client_connector",
+        platform=_text(data, "platform"),
+        country=_text(data, "country"),
+        posture=posture,
+        trusted_networks=frozenset(networks),
+        machine_group=_text(data, "machine_group"),
+    )
+
+
+def _offsets(text: str, data: Any, origin: str) -> list[tuple[Any, int, int]]:
+    """Each session with the offsets where it starts and ends in *text*."""
+    decoder = json.JSONDecoder()
+    items: Any = data.get("sessions") if isinstance(data, dict) else data
+    if not isinstance(items, list):
+        raise DataFileError(
+            'expected a JSON array of sessions or an object with a "sessions" array',
+            text,
+            Span(0, min(1, len(text))),
+            origin=origin,
+        )
+    start = text.index("[") if isinstance(data, list) else _array_of(text, decoder)
+    position, found = start + 1, []
+    for item in items:
+        while text[position] in " \t\r\n,":
+            position += 1
+        _, end = decoder.raw_decode(text, position)
+        found.append((item, position, end))
+        position = end
+    return found
+
+
+def _array_of(text: str, decoder: json.JSONDecoder) -> int:
+    """The offset of the top-level ``"sessions"`` array (the last, as json.loads)."""
+    position, found = text.index("{") + 1, -1
+    while True:
+        while text[position] in " \t\r\n,":
+            position += 1
+        if text[position] == "}":
+            return found
+        key, position = decoder.raw_decode(text, position)
+        position = text.index(":", position) + 1
+        while text[position] in " \t\r\n":
+            position += 1
+        if key == "sessions":
+            found = position
+        _, position = decoder.raw_decode(text, position)
+
+
+def load_sessions(
+    path: str | Path, *, idps: Collection[str] | None = None
+) -> tuple[Session, ...]:
+    """Read a ``sessions.json`` file (``docs/tenant-files.md``); with *idps*, every
+    session's ``idp`` must be one of them.
+
+    :raises DataFileError: malformed JSON or an invalid session, with the file, the
+        line of that session and the field.
+    :raises OSError: the file cannot be read.
+    """
+    file = Path(path)
+    origin = str(file)
+    text = file.read_text(encoding="utf-8")
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        message = error.msg[0].lower() + error.msg[1:]
+        raise DataFileError(
+            message, text, Span(error.pos, error.pos + 1), origin=origin
+        ) from None
+    sessions = []
+    found = _offsets(text, data, origin)
+    for number, (item, start, end) in enumerate(found, start=1):
+        try:
+            sessions.append(_session(item, idps))
+        except _BadFieldError as bad:
+            # Point at the field's key when it is there, else at the session.
+            at = text.find(json.dumps(bad.field), start, end) if bad.field else -1
+            span = (
+                Span(start, start + 1) if at < 0 else Span(at, at + len(bad.field) + 2)
+            )
+            field = f"`{bad.field}`: " if bad.field else ""
+            raise DataFileError(
+                f"session {number}: {field}{bad.message}", text, span, origin=origin
+            ) from None
+    return tuple(sessions)
