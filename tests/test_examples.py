@@ -32,14 +32,31 @@ def test_evaluation_tour_runs(capsys: pytest.CaptureFixture[str]) -> None:
     assert "decided by rule `" in out
 
 
+ACME_FILES = (
+    "okta/users.json",
+    "okta/groups.json",
+    "entra/users.json",
+    "entra/groups.json",
+    "tenant.toml",
+    "acme.policy",
+    "sessions.json",
+)
+
+
 def test_acme_data_matches_its_generator(tmp_path: Path) -> None:
-    """The committed acme exports are exactly what generate.py writes (fixed seed)."""
+    """The committed acme tenant (SCIM exports, tenant file, policy, sessions) is
+    exactly what generate.py writes (fixed seeds)."""
     generator = runpy.run_path(str(EXAMPLES / "acme" / "generate.py"))
     generator["generate"](tmp_path)
-    for idp in ("okta", "entra"):
-        for name in ("users.json", "groups.json"):
-            committed = (EXAMPLES / "acme" / idp / name).read_text(encoding="utf-8")
-            assert (tmp_path / idp / name).read_text(encoding="utf-8") == committed
+    written = sorted(
+        path.relative_to(tmp_path).as_posix()
+        for path in tmp_path.rglob("*")
+        if path.is_file()
+    )
+    assert written == sorted(ACME_FILES)
+    for name in ACME_FILES:
+        committed = (EXAMPLES / "acme" / name).read_text(encoding="utf-8")
+        assert (tmp_path / name).read_text(encoding="utf-8") == committed, name
 
 
 @pytest.mark.parametrize(
