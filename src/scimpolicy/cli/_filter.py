@@ -1,29 +1,16 @@
-"""The ``scimpolicy`` command line.
-
-Stage: the top. ``main(argv)`` parses arguments, runs one command and returns its exit
-code; errors are printed without tracebacks.
-
-Exit codes: 0 success, 1 the query ran but found nothing (``filter``), 2 bad usage or
-bad input (a malformed filter, an unreadable file).
-"""
+"""``scimpolicy filter``: query a SCIM directory folder with a SCIM filter."""
 
 from __future__ import annotations
 
 import argparse
 import json
-import sys
-from collections.abc import Sequence
 from typing import Final
 
 from scimpolicy._text import format_table
-from scimpolicy.errors import ScimError, ScimPolicyError, SourceError
+from scimpolicy.cli._common import EXIT_FOUND, EXIT_OK, Command
 from scimpolicy.scim.loader import load_directory
 
-__all__ = ["main"]
-
-EXIT_OK: Final = 0
-EXIT_NO_MATCH: Final = 1
-EXIT_BAD_INPUT: Final = 2
+__all__ = ["COMMAND"]
 
 _FILTER_EXAMPLES: Final = """\
 examples:
@@ -54,20 +41,7 @@ _GROUP_COLUMNS: Final = (
 )
 
 
-def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:
-    parser = argparse.ArgumentParser(
-        prog="scimpolicy",
-        description="Offline ZPA policy decisions over SCIM users and groups.",
-    )
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    query = commands.add_parser(
-        "filter",
-        help="query a SCIM directory folder with a SCIM filter (RFC 7644 §3.4.2.2)",
-        description="Load users.json and groups.json from FOLDER and print the "
-        "users (or groups) matching FILTER.",
-        epilog=_FILTER_EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+def _arguments(query: argparse.ArgumentParser) -> None:
     query.add_argument(
         "folder", metavar="FOLDER", help="folder with users.json/groups.json"
     )
@@ -88,7 +62,6 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParse
     query.add_argument(
         "--json", action="store_true", help="print the SCIM ListResponse"
     )
-    return parser, {"filter": query}
 
 
 def _run_filter(args: argparse.Namespace) -> int:
@@ -124,31 +97,15 @@ def _run_filter(args: argparse.Namespace) -> int:
                 if total == 0
                 else f"{total} {noun} match; none shown"
             )
-    return EXIT_OK if result["totalResults"] else EXIT_NO_MATCH
+    return EXIT_OK if result["totalResults"] else EXIT_FOUND
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line on *argv* (default: ``sys.argv[1:]``); return the code."""
-    arguments = list(sys.argv[1:] if argv is None else argv)
-    parser, commands = _parser()
-    if arguments and arguments[0] in commands:
-        # Intermixed parsing lets options sit between FOLDER and FILTER.
-        args = commands[arguments[0]].parse_intermixed_args(arguments[1:])
-        args.command = arguments[0]
-    else:
-        args = parser.parse_args(arguments)
-    try:
-        return int(_run_filter(args))
-    except SourceError as error:
-        print(f"error: {error}", file=sys.stderr)
-    except ScimError as error:
-        print(f"error: {error.detail}", file=sys.stderr)
-    except (OSError, ScimPolicyError) as error:
-        print(f"error: {_os_message(error)}", file=sys.stderr)
-    return EXIT_BAD_INPUT
-
-
-def _os_message(error: Exception) -> str:
-    if isinstance(error, OSError) and error.strerror and error.filename:
-        return f"{error.strerror}: `{error.filename}`"
-    return str(error)
+COMMAND: Final = Command(
+    name="filter",
+    help="query a SCIM directory folder with a SCIM filter (RFC 7644 §3.4.2.2)",
+    description="Load users.json and groups.json from FOLDER and print the users "
+    "(or groups) matching FILTER. Exit 1 when nothing matches.",
+    examples=_FILTER_EXAMPLES,
+    arguments=_arguments,
+    run=_run_filter,
+)
