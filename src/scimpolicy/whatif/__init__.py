@@ -1,0 +1,1 @@
+"""What-if scenarios, bulk evaluation and the readiness report (SPEC §6)."""

@@ -1,0 +1,393 @@
+"""Bulk evaluation: every session, application and client type, streamed.
+
+Stage: :class:`~scimpolicy.workspace.world.World` → an iterator of :class:`Row`.
+:func:`bulk_decide` evaluates in this process, or shares the work through any
+:class:`concurrent.futures.Executor` — a process pool, or a Dask or Ray executor when
+one machine is not enough. The rows come in the same order, with the same decisions,
+either way.
+
+How the work is shared: the sessions are cut into shards. A shard carries the
+sessions, the SCIM records of just their users (user and group names), and the
+world's small part — IdP settings, segments, the policy, ``now`` — pickled once and
+compiled once per worker process (cached by its digest). So no worker needs the
+whole directory, and what crosses to the workers is proportional to the population.
+"""
+
+from __future__ import annotations
+
+import collections
+import hashlib
+import pickle
+import sys
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Executor, Future
+from datetime import datetime
+from typing import Final, NamedTuple, Self, TextIO
+
+import attrs
+
+from scimpolicy.policy.compiler import CompiledPolicy, compile_policy
+from scimpolicy.policy.decisions import Decision, Request
+from scimpolicy.policy.engine import Engine
+from scimpolicy.policy.nodes import Policy, PolicyType
+from scimpolicy.policy.tenant import ApplicationSegment, IdentityProvider, Tenant
+from scimpolicy.scim.models import Group, User
+from scimpolicy.workspace.sessions import Session
+from scimpolicy.workspace.world import World
+
+__all__ = [
+    "ALL_POLICY_TYPES",
+    "Population",
+    "Progress",
+    "Row",
+    "TerminalProgress",
+    "bulk_decide",
+]
+
+ALL_POLICY_TYPES: Final = (PolicyType.ACCESS, PolicyType.FORWARDING, PolicyType.TIMEOUT)
+
+Progress = Callable[[int, int], None]
+"""Called with ``(decisions done, decisions in all)`` as a run goes."""
+
+
+class Row(NamedTuple):
+    """One decision of a bulk run."""
+
+    session: int
+    """The session's position in the population."""
+    user: str
+    idp: str
+    client_type: str
+    policy_type: PolicyType
+    app: str | None
+    """The application decided for (``None`` for forwarding, which is per session)."""
+    decision: Decision
+
+
+def _sessions(value: Iterable[Session] | None) -> tuple[Session, ...] | None:
+    return None if value is None else tuple(value)
+
+
+def _names(value: Iterable[str] | None) -> tuple[str, ...] | None:
+    return None if value is None else tuple(value)
+
+
+def _types(value: Iterable[PolicyType]) -> tuple[PolicyType, ...]:
+    return tuple(PolicyType(v) for v in value)
+
+
+@attrs.frozen
+class Population:
+    """Which requests a bulk run makes.
+
+    Each session asks for each application (access and timeout) and connects once
+    (forwarding), with each client type. ``apps=None``: every segment of the tenant;
+    ``client_types=None``: each session's own; ``sessions=None``: the world's.
+    """
+
+    sessions: tuple[Session, ...] | None = attrs.field(
+        default=None, converter=_sessions
+    )
+    apps: tuple[str, ...] | None = attrs.field(default=None, converter=_names)
+    client_types: tuple[str, ...] | None = attrs.field(default=None, converter=_names)
+    policy_types: tuple[PolicyType, ...] = attrs.field(
+        default=ALL_POLICY_TYPES, converter=_types
+    )
+
+    def resolve(self, world: World) -> _Plan:
+        """The concrete plan for *world*."""
+        sessions = world.sessions if self.sessions is None else self.sessions
+        apps = tuple(world.applications()) if self.apps is None else self.apps
+        return _Plan(sessions, apps, self.client_types, self.policy_types, world.now)
+
+
+@attrs.frozen
+class _Plan:
+    sessions: tuple[Session, ...]
+    apps: tuple[str, ...]
+    client_types: tuple[str, ...] | None
+    policy_types: tuple[PolicyType, ...]
+    now: datetime
+
+    @property
+    def per_session(self) -> int:
+        """Decisions made for one session."""
+        per_type = sum(
+            1 if kind is PolicyType.FORWARDING else len(self.apps)
+            for kind in self.policy_types
+        )
+        return per_type * (1 if self.client_types is None else len(self.client_types))
+
+    @property
+    def total(self) -> int:
+        return self.per_session * len(self.sessions)
+
+
+def _decide_sessions(
+    engine: Engine, plan: _Plan, first: int, sessions: Sequence[Session]
+) -> list[Row]:
+    """The rows of *sessions* (numbered from *first*), in the documented order:
+    session, client type, policy type, application."""
+    rows: list[Row] = []
+    append = rows.append
+    decide = engine.decide
+    for number, session in enumerate(sessions, start=first):
+        for client_type in plan.client_types or (session.client_type,):
+            request: Request = session.request(plan.now, client_type=client_type)
+            kind_of_client = request.client_type
+            for kind in plan.policy_types:
+                if kind is PolicyType.FORWARDING:
+                    append(
+                        Row(
+                            number,
+                            session.user,
+                            session.idp,
+                            kind_of_client,
+                            kind,
+                            None,
+                            decide(kind, request),
+                        )
+                    )
+                    continue
+                for app in plan.apps:
+                    append(
+                        Row(
+                            number,
+                            session.user,
+                            session.idp,
+                            kind_of_client,
+                            kind,
+                            app,
+                            decide(kind, request, app=app),
+                        )
+                    )
+    return rows
+
+
+# -- shards for executors ------------------------------------------------------------
+
+
+@attrs.frozen
+class _Static:
+    """The part of a world every shard shares (small; pickled once)."""
+
+    idps: tuple[IdentityProvider, ...]  # with empty directories
+    segments: tuple[ApplicationSegment, ...]
+    presence_client_types: frozenset[str]
+    policy: Policy
+
+
+class _ShardUsers:
+    """The SCIM records of one shard's users, read as a directory would."""
+
+    def __init__(
+        self, users: dict[str, User], groups: dict[str, frozenset[str]]
+    ) -> None:
+        self._users = users
+        self._groups = groups
+
+    def user_by_name(self, user_name: str, *, active_only: bool = False) -> User | None:
+        user = self._users.get(user_name.casefold())
+        if user is not None and active_only and not user.is_active:
+            return None
+        return user
+
+    def group_names_of(self, member_id: str) -> frozenset[str]:
+        return self._groups.get(member_id, frozenset())
+
+    def groups(self) -> Iterator[Group]:
+        return iter(())
+
+
+_NO_USERS: Final = _ShardUsers({}, {})
+
+
+@attrs.frozen
+class _Shard:
+    key: str
+    static: bytes
+    plan: _Plan
+    first: int
+    users: dict[str, tuple[dict[str, User], dict[str, frozenset[str]]]]
+
+
+_COMPILED: collections.OrderedDict[str, tuple[_Static, CompiledPolicy]] = (
+    collections.OrderedDict()
+)
+
+
+def _compiled(key: str, blob: bytes) -> tuple[_Static, CompiledPolicy]:
+    """The shared part and its compiled policy, made once per process."""
+    found = _COMPILED.get(key)
+    if found is None:
+        static: _Static = pickle.loads(blob)  # noqa: S301  our own bytes, made by _static()
+        found = (static, compile_policy(static.policy))
+        _COMPILED[key] = found
+        while len(_COMPILED) > 4:
+            _COMPILED.popitem(last=False)
+    return found
+
+
+def _run_shard(shard: _Shard) -> list[Row]:
+    """Evaluate one shard (in a worker, or here)."""
+    static, compiled = _compiled(shard.key, shard.static)
+    idps = tuple(
+        attrs.evolve(
+            idp,
+            directory=_ShardUsers(*shard.users[idp.name])
+            if idp.name in shard.users
+            else _NO_USERS,
+        )
+        for idp in static.idps
+    )
+    tenant = Tenant(idps, static.segments, static.presence_client_types)
+    engine = Engine(tenant, compiled)
+    return _decide_sessions(engine, shard.plan, shard.first, shard.plan.sessions)
+
+
+def _static(world: World) -> tuple[str, bytes]:
+    static = _Static(
+        tuple(attrs.evolve(idp, directory=_NO_USERS) for idp in world.tenant.idps),
+        world.tenant.segments,
+        world.tenant.presence_client_types,
+        world.policy,
+    )
+    blob = pickle.dumps(static, protocol=pickle.HIGHEST_PROTOCOL)
+    return hashlib.sha256(blob).hexdigest(), blob
+
+
+def _shard(
+    world: World, plan: _Plan, static: tuple[str, bytes], first: int, size: int
+) -> _Shard:
+    sessions = plan.sessions[first : first + size]
+    users: dict[str, tuple[dict[str, User], dict[str, frozenset[str]]]] = {}
+    for session in sessions:
+        idp = world.tenant.idp(session.idp)
+        if idp is None:
+            continue
+        records, groups = users.setdefault(idp.name, ({}, {}))
+        user = idp.directory.user_by_name(session.user)
+        if user is None:
+            continue
+        records[session.user.casefold()] = user
+        if user.is_active:
+            groups[user.id] = idp.directory.group_names_of(user.id)
+    key, blob = static
+    return _Shard(key, blob, attrs.evolve(plan, sessions=sessions), first, users)
+
+
+def bulk_decide(
+    world: World,
+    population: Population | None = None,
+    *,
+    executor: Executor | None = None,
+    shard_size: int = 500,
+    progress: Progress | None = None,
+) -> Iterator[Row]:
+    """Decide every request of *population* in *world*, streaming :class:`Row` values
+    in order: by session, then client type, then policy type, then application.
+
+    With an *executor*, shards of *shard_size* sessions run on it (a few shards ahead
+    of the one being read, so memory stays bounded); the rows are the same as
+    without one. *progress* is called as shards finish.
+    """
+    if shard_size < 1:
+        raise ValueError("shard_size must be at least 1")
+    plan = (population or Population()).resolve(world)
+    if executor is None:
+        yield from _sequential(world, plan, shard_size, progress)
+        return
+    static = _static(world)
+    starts = iter(range(0, len(plan.sessions), shard_size))
+    window: collections.deque[Future[list[Row]]] = collections.deque()
+    ahead = 2 * (getattr(executor, "_max_workers", None) or 2)
+
+    def submit() -> bool:
+        first = next(starts, None)
+        if first is None:
+            return False
+        shard = _shard(world, plan, static, first, shard_size)
+        window.append(executor.submit(_run_shard, shard))
+        return True
+
+    while len(window) < ahead and submit():
+        pass
+    done = 0
+    try:
+        while window:
+            rows = window.popleft().result()
+            submit()
+            done += len(rows)
+            if progress is not None:
+                progress(done, plan.total)
+            yield from rows
+    finally:
+        for future in window:
+            future.cancel()
+
+
+def _sequential(
+    world: World, plan: _Plan, shard_size: int, progress: Progress | None
+) -> Iterator[Row]:
+    engine = world.engine()
+    done = 0
+    for first in range(0, len(plan.sessions), shard_size):
+        rows = _decide_sessions(
+            engine, plan, first, plan.sessions[first : first + shard_size]
+        )
+        done += len(rows)
+        if progress is not None:
+            progress(done, plan.total)
+        yield from rows
+
+
+class TerminalProgress:
+    """A one-line progress display on a terminal, silent anywhere else.
+
+    Call it with ``(done, total)``; it redraws at most every *interval* seconds and
+    ends its line on :meth:`close`.
+    """
+
+    def __init__(
+        self,
+        stream: TextIO | None = None,
+        *,
+        label: str = "decisions",
+        interval: float = 0.2,
+    ) -> None:
+        self.stream = sys.stderr if stream is None else stream
+        self.enabled = bool(getattr(self.stream, "isatty", lambda: False)())
+        self.label = label
+        self.interval = interval
+        self.started = time.perf_counter()
+        self.shown = 0.0
+        self.drawn = False
+
+    def __call__(self, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        now = time.perf_counter()
+        if now - self.shown < self.interval and done < total:
+            return
+        self.shown = now
+        rate = done / max(now - self.started, 1e-9)
+        share = 100 * done / total if total else 100.0
+        self.stream.write(
+            f"\r{done:,} / {total:,} {self.label} ({share:.0f}%), {rate:,.0f}/s"
+        )
+        self.stream.flush()
+        self.drawn = True
+
+    def close(self) -> None:
+        """End the progress line (if one was drawn)."""
+        if self.drawn:
+            self.stream.write("\n")
+            self.stream.flush()
+            self.drawn = False
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
