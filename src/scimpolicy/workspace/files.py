@@ -46,7 +46,9 @@ _IDP: Final = (
 _SEGMENT: Final = ("name", "domains", "ports", "segment_group")
 _HEADER: Final = re.compile(r"\s*\[\[?\s*([A-Za-z0-9_.-]+)\s*\]\]?")
 _MAX_PORT: Final = 65535
-_TOML_POSITION: Final = re.compile(r"\(at line (\d+), column (\d+)\)")
+_TOML_POSITION: Final = re.compile(
+    r"\((?:at line (\d+), column (\d+)|at end of document)\)"
+)
 
 
 class TomlText:
@@ -116,9 +118,13 @@ def read_toml(path: Path) -> tuple[TomlText, dict[str, Any]]:
         found = _TOML_POSITION.search(message)
         offset = 0
         if found is not None:
-            line, column = int(found.group(1)), int(found.group(2))
-            lines = text.splitlines(keepends=True)
-            offset = sum(len(x) for x in lines[: line - 1]) + column - 1
+            if found.group(1) is None:  # at end of document
+                offset = len(text)
+            else:
+                # tomllib counts lines by "\n" only (not splitlines' other breaks).
+                line, column = int(found.group(1)), int(found.group(2))
+                lines = text.split("\n")
+                offset = sum(len(x) + 1 for x in lines[: line - 1]) + column - 1
             message = message[: found.start()].rstrip()
         message = message[0].lower() + message[1:]
         raise DataFileError(
@@ -299,7 +305,12 @@ def load_workspace(path: str | Path) -> World:
     base = file.parent
     policy_name = top.text("policy", required=True)
     assert policy_name is not None  # noqa: S101  required above
-    types = top.strings("presence_client_types") or ("client_connector",)
+    # An empty array is kept: the presence check applies to no client type.
+    types = (
+        top.strings("presence_client_types")
+        if "presence_client_types" in data
+        else ("client_connector",)
+    )
     for value in types:
         if value.casefold() not in CLIENT_TYPES and value not in CLIENT_TYPES.values():
             raise top.error(

@@ -121,7 +121,9 @@ class Session:
 
 
 def _iso(moment: datetime) -> str:
-    return moment.isoformat().replace("+00:00", "Z")
+    text = moment.isoformat()
+    # Only a whole-minute zero offset is `Z` (a `+00:00:30` offset stays as it is).
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
 def parse_timestamp(text: str) -> datetime:
@@ -165,6 +167,10 @@ def _strings(value: Any) -> bool:
     )
 
 
+def _or(value: Any, empty: Any) -> Any:
+    return empty if value is None else value
+
+
 def _session(data: Any, idps: Collection[str] | None) -> Session:
     if not isinstance(data, dict):
         raise _BadFieldError("", "expected a JSON object for each session")
@@ -176,17 +182,18 @@ def _session(data: Any, idps: Collection[str] | None) -> Session:
         authenticated_at = parse_timestamp(stamp)
     except ValueError as error:
         raise _BadFieldError("authenticated_at", str(error)) from None
-    saml = data.get("saml") or {}
+    # `null` is an empty value; any other value must have the right type.
+    saml = _or(data.get("saml"), {})
     if not isinstance(saml, dict) or not all(map(_strings, saml.values())):
         raise _BadFieldError(
             "saml", "expected an object of strings or arrays of strings"
         )
-    posture = data.get("posture") or {}
+    posture = _or(data.get("posture"), {})
     if not isinstance(posture, dict) or not all(
         isinstance(v, bool) for v in posture.values()
     ):
         raise _BadFieldError("posture", "expected an object of true/false values")
-    networks = data.get("trusted_networks") or []
+    networks = _or(data.get("trusted_networks"), [])
     if not isinstance(networks, list) or not all(isinstance(v, str) for v in networks):
         raise _BadFieldError("trusted_networks", "expected an array of strings")
     idp = _text(data, "idp", required=True)
@@ -218,7 +225,11 @@ def _offsets(text: str, data: Any, origin: str) -> list[tuple[Any, int, int]]:
             Span(0, min(1, len(text))),
             origin=origin,
         )
-    start = text.index("[") if isinstance(data, list) else _array_of(text, decoder)
+    start = (
+        text.index("[")
+        if isinstance(data, list)
+        else _members(text, text.index("{"), decoder)["sessions"][2]
+    )
     position, found = start + 1, []
     for item in items:
         while text[position] in " \t\r\n,":
@@ -229,21 +240,24 @@ def _offsets(text: str, data: Any, origin: str) -> list[tuple[Any, int, int]]:
     return found
 
 
-def _array_of(text: str, decoder: json.JSONDecoder) -> int:
-    """The offset of the top-level ``"sessions"`` array (the last, as json.loads)."""
-    position, found = text.index("{") + 1, -1
+def _members(
+    text: str, start: int, decoder: json.JSONDecoder
+) -> dict[str, tuple[int, int, int]]:
+    """The keys of the JSON object at offset *start*: where each key starts and ends
+    and where its value starts (the last of a repeated key, as json.loads)."""
+    position = start + 1
+    found: dict[str, tuple[int, int, int]] = {}
     while True:
         while text[position] in " \t\r\n,":
             position += 1
         if text[position] == "}":
             return found
-        key, position = decoder.raw_decode(text, position)
-        position = text.index(":", position) + 1
-        while text[position] in " \t\r\n":
-            position += 1
-        if key == "sessions":
-            found = position
-        _, position = decoder.raw_decode(text, position)
+        key, key_end = decoder.raw_decode(text, position)
+        value = text.index(":", key_end) + 1
+        while text[value] in " \t\r\n":
+            value += 1
+        found[key] = (position, key_end, value)
+        _, position = decoder.raw_decode(text, value)
 
 
 def load_sessions(
@@ -268,15 +282,15 @@ def load_sessions(
         ) from None
     sessions = []
     found = _offsets(text, data, origin)
-    for number, (item, start, end) in enumerate(found, start=1):
+    for number, (item, start, _) in enumerate(found, start=1):
         try:
             sessions.append(_session(item, idps))
         except _BadFieldError as bad:
-            # Point at the field's key when it is there, else at the session.
-            at = text.find(json.dumps(bad.field), start, end) if bad.field else -1
-            span = (
-                Span(start, start + 1) if at < 0 else Span(at, at + len(bad.field) + 2)
-            )
+            # Point at the field's key (of this session, not of a nested object) when
+            # it is there, else at the session.
+            keys = _members(text, start, json.JSONDecoder()) if bad.field else {}
+            at = keys.get(bad.field)
+            span = Span(start, start + 1) if at is None else Span(at[0], at[1])
             field = f"`{bad.field}`: " if bad.field else ""
             raise DataFileError(
                 f"session {number}: {field}{bad.message}", text, span, origin=origin
