@@ -4,8 +4,35 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 
-__all__ = ["did_you_mean", "format_table", "suggest"]
+from scimpolicy.errors import DataFileError, Span
+
+__all__ = ["did_you_mean", "format_table", "read_utf8", "suggest"]
+
+
+def read_utf8(path: str | Path) -> str:
+    """The text of a UTF-8 file.
+
+    :raises DataFileError: the file is not UTF-8 (with the position of the first
+        byte that is not).
+    :raises OSError: the file cannot be read.
+    """
+    data = Path(path).read_bytes()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        text = data[: error.start].decode("utf-8")
+        end = data.find(b"\n", error.start)
+        text += data[error.start : None if end < 0 else end].decode(
+            "utf-8", errors="replace"
+        )
+        raise DataFileError(
+            f"not UTF-8 text: byte 0x{data[error.start]:02x} cannot be decoded",
+            text,
+            Span(error.start, error.start + 1),
+            origin=str(path),
+        ) from None
 
 
 def suggest(name: str, candidates: Iterable[str]) -> str | None:

@@ -13,13 +13,18 @@ import sys
 from collections.abc import Sequence
 from typing import Final
 
-from scimpolicy.cli import _filter
+from scimpolicy.cli import _bulk, _filter, _readiness, _whatif
 from scimpolicy.cli._common import EXIT_BAD_INPUT, Command, UsageError
 from scimpolicy.errors import PolicyCheckError, ScimError, ScimPolicyError, SourceError
 
 __all__ = ["COMMANDS", "main"]
 
-COMMANDS: Final[tuple[Command, ...]] = (_filter.COMMAND,)
+COMMANDS: Final[tuple[Command, ...]] = (
+    _filter.COMMAND,
+    _whatif.COMMAND,
+    _bulk.COMMAND,
+    _readiness.COMMAND,
+)
 
 
 def _parsers() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:

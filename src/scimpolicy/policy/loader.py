@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from scimpolicy._text import read_utf8
 from scimpolicy.errors import PolicyCheckError, PolicySyntaxError, Severity
 from scimpolicy.policy.checker import Catalog, check_policy
 from scimpolicy.policy.compiler import CompiledPolicy, compile_policy
@@ -45,4 +46,4 @@ def load_policy(
 def load_policy_file(path: str | Path, tenant: Catalog | None = None) -> CompiledPolicy:
     """:func:`load_policy` for a UTF-8 file; messages name the file."""
     file = Path(path)
-    return load_policy(file.read_text(encoding="utf-8"), tenant, origin=str(file))
+    return load_policy(read_utf8(file), tenant, origin=str(file))

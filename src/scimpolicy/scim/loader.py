@@ -13,6 +13,7 @@ import json
 from pathlib import Path
 from typing import Any, Final
 
+from scimpolicy._text import read_utf8
 from scimpolicy.errors import DataFileError, LoadError, Span
 from scimpolicy.scim.directory import Directory
 
@@ -92,7 +93,7 @@ def read_resources(path: Path) -> tuple[str, list[tuple[dict[str, Any], int]]]:
     :raises DataFileError: unreadable JSON (with the position) or an unexpected shape.
     """
     origin = str(path)
-    text = path.read_text(encoding="utf-8")
+    text = read_utf8(path)
     try:
         data = json.loads(text)
     except json.JSONDecodeError as error:

@@ -43,6 +43,7 @@ __all__ = [
     "Row",
     "TerminalProgress",
     "bulk_decide",
+    "directory_sessions",
 ]
 
 ALL_POLICY_TYPES: Final = (PolicyType.ACCESS, PolicyType.FORWARDING, PolicyType.TIMEOUT)
@@ -275,6 +276,23 @@ def _shard(
             groups[user.id] = idp.directory.group_names_of(user.id)
     key, blob = static
     return _Shard(key, blob, attrs.evolve(plan, sessions=sessions), first, users)
+
+
+def directory_sessions(world: World) -> tuple[Session, ...]:
+    """A session for every active user of every IdP's directory, signed in at the
+    world's ``now`` with Client Connector: "everyone SCIM knows", rather than the
+    sessions seen."""
+    found: list[Session] = []
+    for idp in world.tenant.idps:
+        users = getattr(idp.directory, "users", None)
+        if users is None:
+            continue
+        found.extend(
+            Session(user.user_name, idp.name, world.now)
+            for user in users()
+            if user.is_active
+        )
+    return tuple(found)
 
 
 def bulk_decide(

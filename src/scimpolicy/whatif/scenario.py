@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Final
 
+from scimpolicy._text import read_utf8
 from scimpolicy.errors import DataFileError, PolicySyntaxError
 from scimpolicy.policy.nodes import PolicyType
 from scimpolicy.policy.parser import parse_policy
@@ -206,7 +207,7 @@ def _enable_rule(table: _Table, _: Path) -> c.Change:
 
 def _use_policy(table: _Table, base: Path) -> c.Change:
     path = base / table.text("use_policy")
-    text = path.read_text(encoding="utf-8")
+    text = read_utf8(path)
     try:
         policy = parse_policy(text)
     except PolicySyntaxError as error:

@@ -17,6 +17,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Final
 
+from scimpolicy._text import read_utf8
 from scimpolicy.errors import DataFileError, Span
 from scimpolicy.policy.facts import CLIENT_TYPES
 from scimpolicy.policy.loader import load_policy
@@ -109,7 +110,7 @@ def read_toml(path: Path) -> tuple[TomlText, dict[str, Any]]:
 
     :raises DataFileError: not valid TOML (with the line and column).
     """
-    text = path.read_text(encoding="utf-8")
+    text = read_utf8(path)
     source = TomlText(text, str(path))
     try:
         return source, tomllib.loads(text)
@@ -325,9 +326,7 @@ def load_workspace(path: str | Path) -> World:
         presence_client_types=types,
     )
     policy_file = base / policy_name
-    compiled = load_policy(
-        policy_file.read_text(encoding="utf-8"), tenant, origin=str(policy_file)
-    )
+    compiled = load_policy(read_utf8(policy_file), tenant, origin=str(policy_file))
     sessions_name = top.text("sessions")
     sessions = (
         ()

@@ -17,6 +17,7 @@ from typing import Any, Final
 
 import attrs
 
+from scimpolicy._text import read_utf8
 from scimpolicy.errors import DataFileError, Span
 from scimpolicy.policy.decisions import Request
 
@@ -272,7 +273,7 @@ def load_sessions(
     """
     file = Path(path)
     origin = str(file)
-    text = file.read_text(encoding="utf-8")
+    text = read_utf8(file)
     try:
         data = json.loads(text)
     except json.JSONDecodeError as error:
