@@ -74,7 +74,7 @@ def _names(value: Iterable[str] | None) -> tuple[str, ...] | None:
     return None if value is None else tuple(value)
 
 
-def _types(value: Iterable[PolicyType]) -> tuple[PolicyType, ...]:
+def _types(value: Iterable[PolicyType | str]) -> tuple[PolicyType, ...]:
     return tuple(PolicyType(v) for v in value)
 
 
