@@ -43,6 +43,19 @@ ACME_FILES = (
 )
 
 
+def test_whatif_tour_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    """examples/whatif_tour.py runs: readiness problems, the re-authentication gate
+    (no change until users sign in again), then changes."""
+    runpy.run_path(str(EXAMPLES / "whatif_tour.py"), run_name="__main__")
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("Okta: 19 users missing from SCIM, 10 NameID mismatches")
+    assert out[1] == "enabled, nobody signed in again: 0 changes"
+    assert out[2].startswith("enabled, everyone signed in again: ")
+    assert not out[2].startswith("enabled, everyone signed in again: 0 ")
+    assert "Contractors: no finance or HR" in out[3]
+    assert out[4].startswith("the reorganisation scenario (6 changes): ")
+
+
 def test_acme_data_matches_its_generator(tmp_path: Path) -> None:
     """The committed acme tenant (SCIM exports, tenant file, policy, sessions) is
     exactly what generate.py writes (fixed seeds)."""
