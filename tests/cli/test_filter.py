@@ -1,4 +1,4 @@
-"""The command line, through ``main(argv)``: output, exit codes, errors without tracebacks."""
+"""`scimpolicy filter` through ``main(argv)``: output, exit codes, errors."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 
 from scimpolicy.cli import main
 
-ACME = Path(__file__).parent.parent / "examples" / "acme"
+ACME = Path(__file__).parents[2] / "examples" / "acme"
 
 
 def test_filter_prints_a_table(capsys: pytest.CaptureFixture[str]) -> None:

@@ -13,7 +13,16 @@ import sys
 from collections.abc import Sequence
 from typing import Final
 
-from scimpolicy.cli import _bulk, _filter, _readiness, _whatif
+from scimpolicy.cli import (
+    _attributes,
+    _bulk,
+    _check,
+    _eval,
+    _filter,
+    _fmt,
+    _readiness,
+    _whatif,
+)
 from scimpolicy.cli._common import EXIT_BAD_INPUT, Command, UsageError
 from scimpolicy.errors import PolicyCheckError, ScimError, ScimPolicyError, SourceError
 
@@ -21,6 +30,10 @@ __all__ = ["COMMANDS", "main"]
 
 COMMANDS: Final[tuple[Command, ...]] = (
     _filter.COMMAND,
+    _check.COMMAND,
+    _fmt.COMMAND,
+    _eval.COMMAND,
+    _attributes.COMMAND,
     _whatif.COMMAND,
     _bulk.COMMAND,
     _readiness.COMMAND,
