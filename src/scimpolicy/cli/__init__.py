@@ -9,6 +9,7 @@ and is listed in :data:`COMMANDS`; the exit codes are in
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from typing import Final
@@ -28,6 +29,9 @@ from scimpolicy.errors import PolicyCheckError, ScimError, ScimPolicyError, Sour
 
 __all__ = ["COMMANDS", "main"]
 
+EXIT_BROKEN_PIPE: Final = 141
+"""128 + SIGPIPE: standard output was closed by its reader."""
+
 COMMANDS: Final[tuple[Command, ...]] = (
     _filter.COMMAND,
     _check.COMMAND,
@@ -45,9 +49,11 @@ def _parsers() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentPars
         prog="scimpolicy",
         description="What would Zscaler Private Access decide, and why? Offline, over "
         "SCIM users and groups, identity-provider settings, sessions and policies.",
-        epilog="Run `scimpolicy COMMAND --help` for a command's options and examples. "
-        "Exit codes: 0 success, 1 the answer is no or there is something to look "
-        "at, 2 bad usage or bad input.",
+        epilog="Run `scimpolicy COMMAND --help` for a command's options and "
+        "examples.\n\nExit codes: 0 success; 1 the answer is no, or there is "
+        "something to look at;\n2 bad usage or bad input; 141 standard output was "
+        "closed by its reader.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     found: dict[str, argparse.ArgumentParser] = {}
@@ -77,6 +83,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     command = next(c for c in COMMANDS if c.name == args.command)
     try:
         return int(command.run(args))
+    except BrokenPipeError:
+        # The reader went away (`scimpolicy bulk ... | head`): stop quietly, with the
+        # status a process killed by SIGPIPE has, and no error at interpreter exit.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
     except PolicyCheckError as error:
         print(f"error: {error}", file=sys.stderr)
     except SourceError as error:

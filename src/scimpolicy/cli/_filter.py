@@ -17,7 +17,7 @@ examples:
   scimpolicy filter examples/acme/okta 'department eq "Engineering"'
   scimpolicy filter examples/acme/okta 'title sw "Dir" and active eq true' \
       --sort-by userName
-  scimpolicy filter examples/acme/entra 'emails[type eq "work" and value co "paul"]' \
+  scimpolicy filter examples/acme/entra 'emails[type eq "work" and value co "sofia"]' \
       --json
   scimpolicy filter examples/acme/okta --groups 'displayName sw "eng"'
 """
