@@ -176,7 +176,7 @@ def test_a_tenant_with_one_idp_needs_no_idp(
         ),
         (
             [str(ACME), "--idp", "okta"],
-            "no IdP named `okta` in the tenant (IdPs: `Okta`, `Entra`)",
+            "no IdP named `okta` in the tenant: did you mean `Okta`? (IdPs: `Okta`, `Entra`)",
         ),
         (
             [str(ACME), "--idp", "Okta", "--values", "departmnt"],

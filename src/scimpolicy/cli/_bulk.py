@@ -93,7 +93,11 @@ def _stream(rows: Iterable[Row], kind: str) -> int:
             writer.writerow(_fields(row))
     else:
         for row in rows:
-            out.write(json.dumps(dict(zip(_COLUMNS, _fields(row), strict=True))) + "\n")
+            record: dict[str, object] = dict(zip(_COLUMNS, _fields(row), strict=True))
+            record["session"] = row.session
+            record["application"] = row.app
+            record["reason_code"] = record["reason_code"] or None
+            out.write(json.dumps(record) + "\n")
     return EXIT_OK
 
 

@@ -15,6 +15,7 @@ from typing import Any
 
 import attrs
 
+from scimpolicy._text import did_you_mean
 from scimpolicy.policy.compiler import CompiledPolicy, compile_policy
 from scimpolicy.policy.engine import Engine
 from scimpolicy.policy.nodes import Policy
@@ -66,8 +67,12 @@ class World:
         """
         found = self.tenant.idp(name)
         if found is None:
-            known = ", ".join(f"`{idp.name}`" for idp in self.tenant.idps) or "none"
-            raise KeyError(f"no IdP named `{name}` in the tenant (IdPs: {known})")
+            names = [idp.name for idp in self.tenant.idps]
+            known = ", ".join(f"`{n}`" for n in names) or "none"
+            raise KeyError(
+                f"no IdP named `{name}` in the tenant{did_you_mean(name, names)} "
+                f"(IdPs: {known})"
+            )
         return found
 
     def evolve(self, **changes: Any) -> World:
