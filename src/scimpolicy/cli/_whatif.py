@@ -19,7 +19,9 @@ from scimpolicy.cli._common import (
     timestamp,
     world,
 )
-from scimpolicy.errors import PolicySyntaxError
+from scimpolicy.errors import PolicyCheckError, PolicySyntaxError, Severity
+from scimpolicy.policy.checker import check_policy
+from scimpolicy.policy.facts import CLIENT_TYPES
 from scimpolicy.policy.nodes import PolicyType
 from scimpolicy.policy.parser import parse_policy
 from scimpolicy.whatif.bulk import Population, TerminalProgress
@@ -112,7 +114,8 @@ def population_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def population(args: argparse.Namespace, world: World) -> Population:
-    """The population the options describe; unknown applications are an error."""
+    """The population the options describe; unknown applications and client types
+    are an error."""
     if args.apps:
         known = set(world.applications())
         unknown = [app for app in args.apps if app not in known]
@@ -120,6 +123,14 @@ def population(args: argparse.Namespace, world: World) -> Population:
             raise UsageError(
                 f"no application segment named `{unknown[0]}` (segments: "
                 f"{', '.join(world.applications())})"
+            )
+    if args.client_types:
+        names = {*CLIENT_TYPES, *CLIENT_TYPES.values()}
+        unknown = [t for t in args.client_types if t.casefold() not in names]
+        if unknown:
+            raise UsageError(
+                f"unknown client type `{unknown[0]}` (client types: "
+                f"{', '.join(CLIENT_TYPES)})"
             )
     return Population(
         apps=args.apps, client_types=args.client_types, policy_types=args.types
@@ -219,7 +230,7 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _changes(args: argparse.Namespace) -> list[Change]:
+def _changes(args: argparse.Namespace, base: World) -> list[Change]:
     """The changes the options ask for, in the documented order."""
     found: list[Change] = []
     if args.scenario:
@@ -232,6 +243,11 @@ def _changes(args: argparse.Namespace) -> list[Change]:
             raise PolicySyntaxError(
                 error.message, error.source, error.span, origin=args.policy
             ) from None
+        # Checked here, against the file's own text, so that errors name the file
+        # and its lines (UsePolicy checks a reformatted copy).
+        diagnostics = check_policy(policy, base.tenant)
+        if any(d.severity is Severity.ERROR for d in diagnostics):
+            raise PolicyCheckError(diagnostics, text, origin=args.policy)
         found.append(UsePolicy(policy, f"the policy in `{args.policy}`"))
     for idp, on in args.scim_sync:
         found.append(SetIdp(idp, scim_sync=on, at=args.at))
@@ -254,7 +270,7 @@ def _changes(args: argparse.Namespace) -> list[Change]:
 
 def _run(args: argparse.Namespace) -> int:
     base = world(args.tenant)
-    changes = _changes(args)
+    changes = _changes(args, base)
     if not changes:
         raise UsageError(
             "no changes given: use --scenario, --policy, --enable-scim-attributes, "

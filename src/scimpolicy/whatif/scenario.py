@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from scimpolicy._text import read_utf8
-from scimpolicy.errors import DataFileError, PolicySyntaxError
+from scimpolicy.errors import DataFileError, PolicySyntaxError, Span
 from scimpolicy.policy.nodes import PolicyType
 from scimpolicy.policy.parser import parse_policy
 from scimpolicy.whatif import changes as c
@@ -105,6 +105,40 @@ class _Table:
             )
         return [dict(op) for op in value]
 
+    def position(self, *, required: bool) -> int | None:
+        """``position`` (1 is first) as a 0-based index."""
+        value: int | None = self.get("position", int, required=required)
+        if value is not None and value < 1:
+            raise self.error("position", "`position`: expected 1 or more (1 is first)")
+        return None if value is None else value - 1
+
+    def rule(self, key: str, policy_type: PolicyType) -> str:
+        """The rule text under *key*, parsed now so that its errors name this file."""
+        text = str(self.text(key))
+        try:
+            c.parse_rule(policy_type, text)
+        except PolicySyntaxError as error:
+            raise self.rule_error(key, error) from None
+        except c.ChangeError as error:
+            raise self.error(key, f"`{key}`: {error}") from None
+        return text
+
+    def rule_error(self, key: str, error: PolicySyntaxError) -> PolicySyntaxError:
+        """*error* (positioned in a rule's text) positioned in the scenario file: at
+        the rule's own characters when the file holds the text verbatim, else at the
+        key."""
+        at = self.source.span("change", self.index, key)
+        start = self.source.text.find(error.source, at.start)
+        message = f"change {self.index + 1}: `{key}`: {error.message}"
+        if start < 0:
+            span = at
+            message += f" (in the rule: line {error.lineno}, column {error.colno})"
+        else:
+            span = Span(start + error.span.start, start + error.span.end)
+        return PolicySyntaxError(
+            message, self.source.text, span, origin=self.source.origin
+        )
+
     def finish(self) -> None:
         extra = sorted(set(self.data) - self.used)
         if extra:
@@ -166,16 +200,12 @@ def _set_time(table: _Table, _: Path) -> c.Change:
     return c.SetTime(at)
 
 
-def _rule_text(table: _Table, key: str) -> str:
-    return str(table.text(key))
-
-
 def _add_rule(table: _Table, _: Path) -> c.Change:
-    position = table.get("position", int, required=False)
+    policy_type = table.policy_type()
     return c.AddRule(
-        table.policy_type(),
-        _rule_text(table, "add_rule"),
-        None if position is None else position - 1,
+        policy_type,
+        table.rule("add_rule", policy_type),
+        table.position(required=False),
     )
 
 
@@ -184,14 +214,15 @@ def _remove_rule(table: _Table, _: Path) -> c.Change:
 
 
 def _move_rule(table: _Table, _: Path) -> c.Change:
-    return c.MoveRule(
-        table.policy_type(), table.text("move_rule"), table.get("position", int) - 1
-    )
+    position = table.position(required=True)
+    assert position is not None  # noqa: S101  required above
+    return c.MoveRule(table.policy_type(), table.text("move_rule"), position)
 
 
 def _replace_rule(table: _Table, _: Path) -> c.Change:
+    policy_type = table.policy_type()
     return c.ReplaceRule(
-        table.policy_type(), table.text("replace_rule"), _rule_text(table, "rule")
+        policy_type, table.text("replace_rule"), table.rule("rule", policy_type)
     )
 
 
