@@ -50,8 +50,8 @@ examples:
   scimpolicy whatif examples/acme --scenario examples/acme/scenarios/reorg.toml \\
       --types access --apps Payroll,GitLab --json
 
-  # another version of the policy, over a process pool
-  scimpolicy whatif examples/acme --policy new.policy --jobs 2
+  # a proposed version of the policy, over a process pool
+  scimpolicy whatif examples/acme --policy examples/acme/scenarios/next.policy --jobs 2
 """
 
 

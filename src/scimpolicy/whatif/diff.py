@@ -134,7 +134,7 @@ class WhatIfReport:
             + (
                 f"; access: {self.gained:,} gained by {self.users_gaining:,} users, "
                 f"{self.lost:,} lost by {self.users_losing:,} users"
-                if self.changed
+                if self.gained or self.lost
                 else ""
             )
         )

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Final
 
-from scimpolicy._text import read_utf8
+from scimpolicy._text import did_you_mean, read_utf8
 from scimpolicy.errors import DataFileError, PolicySyntaxError, Span
 from scimpolicy.policy.nodes import PolicyType
 from scimpolicy.policy.parser import parse_policy
@@ -312,6 +312,25 @@ KINDS: Final[dict[str, Callable[[_Table, Path], c.Change]]] = {
 }
 """Each kind of ``[[change]]``, by the key that names it."""
 
+_PARAMETERS: Final = frozenset(
+    {
+        "idp",
+        "at",
+        "scim_sync",
+        "scim_attributes_for_policy",
+        "saml_attributes_for_policy",
+        "policy",
+        "position",
+        "rule",
+        "operations",
+        "payload",
+        "group",
+        "from_group",
+        "to_group",
+    }
+)
+"""The keys that are parameters of some kind of change (not kinds themselves)."""
+
 
 def load_scenario(path: str | Path) -> tuple[c.Change, ...]:
     """Read a scenario file: its ``[[change]]`` tables, in order.
@@ -338,6 +357,15 @@ def load_scenario(path: str | Path) -> tuple[c.Change, ...]:
     for index, data_table in enumerate(tables):
         table = _Table(source, data_table, index)
         kinds = [key for key in data_table if key in KINDS]
+        if not kinds:
+            strange = [key for key in data_table if key not in _PARAMETERS]
+            if strange:
+                hint = did_you_mean(strange[0], KINDS)
+                raise table.error(
+                    strange[0],
+                    f"`{strange[0]}` is not a kind of change{hint} (kinds: "
+                    f"{', '.join(KINDS)})",
+                )
         if len(kinds) != 1:
             what = "no kind" if not kinds else f"{len(kinds)} kinds"
             raise table.error(
