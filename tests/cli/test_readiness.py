@@ -104,8 +104,9 @@ def test_acme_is_not_ready(
     code, out, err = readiness(capsys, monkeypatch)
     assert (code, err) == (1, "")
     assert out.startswith(
-        "Readiness for SCIM Attributes for Policy at 2026-11-23T09:00:00Z\n\n"
+        "Readiness for SCIM Attributes for Policy (2026-11-23T09:00:00Z)\n\n"
         f"IdP `Okta`: NOT ready ({sessions_of('Okta'):,} sessions)\n"
+        "  SCIM Attributes for Policy would be enabled at 2026-11-23T09:00:00Z\n"
     )
     assert "IdP `Entra`" not in out
     found = counts(out, "Okta")
@@ -162,26 +163,34 @@ def test_json(
 def test_an_idp_that_has_the_setting_on_already(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """--idp Entra (SCIM Attributes for Policy on since 2026-11-16T08:00Z): checked
-    like the others, as if it were enabled (again) at --at, the tenant's now.
-
-    Entra is not ready (users missing from SCIM, inactive users). Every Entra
-    session authenticated before now counts as needing to re-authenticate, including
-    those that signed in after 2026-11-16T08:00Z, whose SCIM criteria already count
-    today; and the what-if re-enables the setting at now.
+    """--idp Entra (SCIM Attributes for Policy on since 2026-11-16T08:00Z): judged
+    from when it was enabled. Entra is not ready (users missing from SCIM, inactive
+    users); the sessions that still need to re-authenticate are those of present,
+    active users that authenticated before 2026-11-16T08:00Z; the what-if does not
+    enable it again, it re-authenticates those sessions then.
     """
     code, out, err = readiness(capsys, monkeypatch, "--idp", "Entra", "--limit", "2")
     assert (code, err) == (1, "")
     assert f"\nIdP `Entra`: NOT ready ({sessions_of('Entra'):,} sessions)\n" in out
+    assert "  SCIM Attributes for Policy on since 2026-11-16T08:00:00Z\n" in out
     assert "IdP `Okta`" not in out
     assert "SCIM Sync is off" not in out
     found = counts(out, "Entra")
     missing, mismatched, inactive, stale = (found[t] for t in CATEGORIES)
     assert (missing, mismatched, inactive) == (6, 0, 11)
-    assert stale == sessions_of("Entra") - missing - inactive
+    world = load_workspace(ACME)
+    entra = world.idp("Entra")
+    enabled = entra.scim_attributes_enabled_at
+    assert enabled is not None
+    expected = 0
+    for session in world.sessions:
+        user = entra.directory.user_by_name(session.user)
+        if session.idp == "Entra" and user is not None and user.is_active:
+            expected += session.authenticated_at < enabled
+    assert 0 < stale == expected < sessions_of("Entra") - missing - inactive
+    assert "SCIM Attributes for Policy on at" not in out
     assert (
-        "  - IdP `Entra`: SCIM Attributes for Policy on at 2026-11-23T09:00:00Z\n"
-        in out
+        "  - everyone of IdP `Entra` re-authenticates at 2026-11-16T08:00:00Z\n" in out
     )
     # --limit 2: two examples per problem, then how many more.
     assert examples_shown(out, "Entra", CATEGORIES[0])[2:] == ["... and 4 more"]
@@ -284,7 +293,7 @@ def test_each_example_works_as_written(
         assert "IdP `Okta`: NOT ready" in out
     if "--at" in argv:
         assert out.startswith(
-            "Readiness for SCIM Attributes for Policy at 2026-11-24T06:00:00Z\n"
+            "Readiness for SCIM Attributes for Policy (2026-11-24T06:00:00Z)\n"
         )
         # --limit 3: three of the 19 users missing from SCIM, then the rest counted.
         assert examples_shown(out, "Okta", CATEGORIES[0])[3:] == ["... and 16 more"]

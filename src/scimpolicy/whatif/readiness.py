@@ -50,6 +50,9 @@ class IdpReadiness:
     idp: str
     sessions: int
     scim_sync: bool
+    enabled_at: datetime
+    """When SCIM Attributes for Policy was (``already_enabled``) or would be enabled."""
+    already_enabled: bool
     missing: tuple[Finding, ...]
     mismatched: tuple[Finding, ...]
     inactive: tuple[Finding, ...]
@@ -67,6 +70,8 @@ class IdpReadiness:
             "idp": self.idp,
             "sessions": self.sessions,
             "scimSync": self.scim_sync,
+            "scimAttributesEnabledAt": _stamp(self.enabled_at),
+            "alreadyEnabled": self.already_enabled,
             "ready": self.ready,
             "missingFromScim": [f.to_json() for f in self.missing],
             "nameIdMismatches": [f.to_json() for f in self.mismatched],
@@ -78,7 +83,8 @@ class IdpReadiness:
 
 @attrs.frozen
 class ReadinessReport:
-    """Readiness for enabling SCIM Attributes for Policy at *at* on some IdPs."""
+    """Readiness for SCIM Attributes for Policy on some IdPs; *at* is the moment
+    asked about (each IdP says when it was or would be enabled)."""
 
     at: datetime
     idps: tuple[IdpReadiness, ...]
@@ -92,11 +98,17 @@ class ReadinessReport:
     def render(self, *, limit: int = 10) -> str:
         """The report for people: per IdP, each problem with up to *limit* examples,
         then the decisions that would change."""
-        lines = [f"Readiness for SCIM Attributes for Policy at {_stamp(self.at)}"]
+        lines = [f"Readiness for SCIM Attributes for Policy ({_stamp(self.at)})"]
         for idp in self.idps:
             lines.append("")
             state = "ready" if idp.ready else "NOT ready"
             lines.append(f"IdP `{idp.idp}`: {state} ({idp.sessions:,} sessions)")
+            when = _stamp(idp.enabled_at)
+            lines.append(
+                f"  SCIM Attributes for Policy on since {when}"
+                if idp.already_enabled
+                else f"  SCIM Attributes for Policy would be enabled at {when}"
+            )
             if not idp.scim_sync:
                 lines.append(
                     "  SCIM Sync is off: SCIM Attributes for Policy has no effect "
@@ -153,7 +165,7 @@ def _users(idp: IdentityProvider) -> Iterable[Any]:
 
 
 def _check(
-    idp: IdentityProvider, sessions: list[Session], at: datetime
+    idp: IdentityProvider, sessions: list[Session], at: datetime, *, already: bool
 ) -> IdpReadiness:
     aliases = _aliases(idp)
     missing, mismatched, inactive, stale = [], [], [], []
@@ -192,12 +204,25 @@ def _check(
         idp.name,
         len(sessions),
         idp.scim_sync,
+        at,
+        already,
         tuple(missing),
         tuple(mismatched),
         tuple(inactive),
         tuple(stale),
         sum(1 for user in _users(idp) if not user.is_active),
     )
+
+
+def _moment(
+    idp: IdentityProvider, at: datetime | None, now: datetime
+) -> tuple[datetime, bool]:
+    """When the setting counts from for *idp*, and whether it is already on: an IdP
+    that has it on keeps its own moment unless *at* is given."""
+    enabled_at = idp.scim_attributes_enabled_at
+    if at is None and idp.scim_attributes_for_policy and enabled_at is not None:
+        return enabled_at, True
+    return at or now, False
 
 
 def readiness(
@@ -209,28 +234,31 @@ def readiness(
     progress: Progress | None = None,
 ) -> ReadinessReport:
     """How ready *idps* (default: every IdP with SCIM Attributes for Policy off) are
-    for enabling it at *at* (default: the world's ``now``).
+    for SCIM Attributes for Policy enabled at *at* (default: the world's ``now``; an
+    IdP that already has it on is judged from when it was enabled, unless *at* is
+    given).
 
-    The decisions part is the what-if "enable it at *at*, then everyone of those IdPs
-    re-authenticates" over the world's sessions and every application.
+    The decisions part is the what-if "enabled then, and every session of those
+    IdPs that authenticated before it signs in again then", over the world's
+    sessions and every application.
     """
-    at = at or world.now
     names = (
         [idp.name for idp in world.tenant.idps if not idp.scim_attributes_for_policy]
         if idps is None
         else list(idps)
     )
     chosen = [world.idp(name) for name in names]
-    results = tuple(
-        _check(idp, [s for s in world.sessions if s.idp == idp.name], at)
-        for idp in chosen
-    )
+    results: list[IdpReadiness] = []
     changes: list[Change] = []
     for idp in chosen:
-        changes.append(SetIdp(idp.name, scim_attributes_for_policy=True, at=at))
-        if any(s.idp == idp.name for s in world.sessions):
-            changes.append(Reauthenticate(idp=idp.name, at=at))
+        moment, already = _moment(idp, at, world.now)
+        sessions = [s for s in world.sessions if s.idp == idp.name]
+        results.append(_check(idp, sessions, moment, already=already))
+        if not already:
+            changes.append(SetIdp(idp.name, scim_attributes_for_policy=True, at=moment))
+        if sessions:
+            changes.append(Reauthenticate(idp=idp.name, at=moment))
     decisions = what_if(
         world, changes, Population(), executor=executor, progress=progress
     )
-    return ReadinessReport(at, results, decisions)
+    return ReadinessReport(at or world.now, tuple(results), decisions)
