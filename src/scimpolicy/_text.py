@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from pathlib import Path
 
 from scimpolicy.errors import DataFileError, Span
 
-__all__ = ["did_you_mean", "format_table", "read_utf8", "suggest"]
+__all__ = ["did_you_mean", "format_table", "read_utf8", "stamp", "suggest"]
+
+
+def stamp(moment: datetime) -> str:
+    """*moment* in ISO 8601, ``Z`` for an offset of exactly zero (``+00:00:30``, a
+    zero-minute offset with seconds, stays as it is, so the text reads back)."""
+    text = moment.isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
 def read_utf8(path: str | Path) -> str:

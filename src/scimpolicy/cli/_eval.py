@@ -17,7 +17,7 @@ from typing import Any, Final
 
 import attrs
 
-from scimpolicy._text import did_you_mean
+from scimpolicy._text import did_you_mean, stamp
 from scimpolicy.cli._common import (
     EXIT_FOUND,
     EXIT_OK,
@@ -283,25 +283,20 @@ def _policy_types(args: argparse.Namespace) -> tuple[PolicyType, ...]:
     return (PolicyType(wanted),)
 
 
-def _iso(moment: datetime) -> str:
-    text = moment.isoformat()
-    return text[:-6] + "Z" if text.endswith("+00:00") else text
-
-
 def _header(session: Session, from_file: bool, now: datetime) -> str:
     client = ", ".join(
         str(value)
         for value in (session.client_type, session.platform, session.country)
         if value is not None
     )
-    stamp = _iso(session.authenticated_at)
+    when = stamp(session.authenticated_at)
     signed_in = (
-        f"session from the sessions file, authenticated {stamp}"
+        f"session from the sessions file, authenticated {when}"
         if from_file
-        else f"no session in the sessions file: authenticated {stamp}"
+        else f"no session in the sessions file: authenticated {when}"
     )
     return (
-        f"request: `{session.user}` via IdP `{session.idp}` at {_iso(now)}\n"
+        f"request: `{session.user}` via IdP `{session.idp}` at {stamp(now)}\n"
         f"  {signed_in}; {client}"
     )
 
@@ -325,7 +320,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.json:
         body = {
             **session.to_json(),
-            "now": _iso(now),
+            "now": stamp(now),
             "app": args.app,
             "host": args.host,
             "port": args.port,

@@ -19,6 +19,7 @@ from typing import Final, Protocol
 
 import attrs
 
+from scimpolicy._text import stamp
 from scimpolicy.policy.facts import CLIENT_TYPES
 from scimpolicy.scim.models import Group, User
 
@@ -65,10 +66,6 @@ class GateReport:
 _ALL_USABLE: Final = GateReport(scim=True, saml=True)
 
 
-def _stamp(moment: datetime) -> str:
-    return moment.isoformat().replace("+00:00", "Z")
-
-
 @attrs.frozen
 class IdentityProvider:
     """One IdP (ZPA allows up to ten): its SCIM directory and its policy settings.
@@ -104,8 +101,8 @@ class IdentityProvider:
         elif authenticated_at < self.scim_attributes_enabled_at:
             scim_reason = (
                 "user has not re-authenticated since "
-                f"{_stamp(self.scim_attributes_enabled_at)} (SCIM Attributes for "
-                f"Policy enabled); last authenticated {_stamp(authenticated_at)}"
+                f"{stamp(self.scim_attributes_enabled_at)} (SCIM Attributes for "
+                f"Policy enabled); last authenticated {stamp(authenticated_at)}"
             )
         if scim_reason is None and self.saml_attributes_for_policy:
             return _ALL_USABLE

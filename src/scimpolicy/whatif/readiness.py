@@ -17,6 +17,7 @@ from typing import Any
 
 import attrs
 
+from scimpolicy._text import stamp
 from scimpolicy.policy.tenant import IdentityProvider
 from scimpolicy.whatif.bulk import Population, Progress
 from scimpolicy.whatif.changes import Change, Reauthenticate, SetIdp
@@ -25,10 +26,6 @@ from scimpolicy.workspace.sessions import Session
 from scimpolicy.workspace.world import World
 
 __all__ = ["Finding", "IdpReadiness", "ReadinessReport", "readiness"]
-
-
-def _stamp(moment: datetime) -> str:
-    return moment.isoformat().replace("+00:00", "Z")
 
 
 @attrs.frozen
@@ -70,7 +67,7 @@ class IdpReadiness:
             "idp": self.idp,
             "sessions": self.sessions,
             "scimSync": self.scim_sync,
-            "scimAttributesEnabledAt": _stamp(self.enabled_at),
+            "scimAttributesEnabledAt": stamp(self.enabled_at),
             "alreadyEnabled": self.already_enabled,
             "ready": self.ready,
             "missingFromScim": [f.to_json() for f in self.missing],
@@ -98,12 +95,12 @@ class ReadinessReport:
     def render(self, *, limit: int = 10) -> str:
         """The report for people: per IdP, each problem with up to *limit* examples,
         then the decisions that would change."""
-        lines = [f"Readiness for SCIM Attributes for Policy ({_stamp(self.at)})"]
+        lines = [f"Readiness for SCIM Attributes for Policy ({stamp(self.at)})"]
         for idp in self.idps:
             lines.append("")
             state = "ready" if idp.ready else "NOT ready"
             lines.append(f"IdP `{idp.idp}`: {state} ({idp.sessions:,} sessions)")
-            when = _stamp(idp.enabled_at)
+            when = stamp(idp.enabled_at)
             lines.append(
                 f"  SCIM Attributes for Policy on since {when}"
                 if idp.already_enabled
@@ -135,7 +132,7 @@ class ReadinessReport:
     def to_json(self) -> dict[str, Any]:
         """JSON for scripts."""
         return {
-            "at": _stamp(self.at),
+            "at": stamp(self.at),
             "ready": self.ready,
             "idps": [idp.to_json() for idp in self.idps],
             "decisions": self.decisions.to_json(),
@@ -196,7 +193,7 @@ def _check(
             stale.append(
                 Finding(
                     session.user,
-                    f"authenticated {_stamp(session.authenticated_at)}: SCIM criteria "
+                    f"authenticated {stamp(session.authenticated_at)}: SCIM criteria "
                     "do not count until the user signs in again",
                 )
             )

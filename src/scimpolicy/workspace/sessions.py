@@ -17,7 +17,7 @@ from typing import Any, Final
 
 import attrs
 
-from scimpolicy._text import read_utf8
+from scimpolicy._text import read_utf8, stamp
 from scimpolicy.errors import DataFileError, Span
 from scimpolicy.policy.decisions import Request
 
@@ -102,7 +102,7 @@ class Session:
         body: dict[str, Any] = {
             "user": self.user,
             "idp": self.idp,
-            "authenticated_at": _iso(self.authenticated_at),
+            "authenticated_at": stamp(self.authenticated_at),
         }
         if self.saml:
             body["saml"] = {
@@ -119,12 +119,6 @@ class Session:
         if self.machine_group is not None:
             body["machine_group"] = self.machine_group
         return body
-
-
-def _iso(moment: datetime) -> str:
-    text = moment.isoformat()
-    # Only a whole-minute zero offset is `Z` (a `+00:00:30` offset stays as it is).
-    return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
 def parse_timestamp(text: str) -> datetime:
