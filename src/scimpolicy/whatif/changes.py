@@ -332,12 +332,26 @@ def _user_id(directory: Directory, idp: str, user_name: str) -> str:
     return user.id
 
 
-def _group_id(directory: Directory, idp: str, name: str) -> str:
+def _group_id(
+    directory: Directory, idp: str, name: str, group_id: str | None = None
+) -> str:
+    """The id of the group called *name*; with *group_id*, that group (which must
+    be there)."""
+    if group_id is not None:
+        if directory.group(group_id) is None:
+            raise ChangeError(f"no group `{name}` in IdP `{idp}`'s directory")
+        return group_id
     folded = name.casefold()
     for group in directory.groups():
         if group.display_name.casefold() == folded:
             return group.id
     raise ChangeError(f"no group `{name}` in IdP `{idp}`'s directory")
+
+
+def _user_payload(directory: Directory, user_id: str) -> dict[str, Any]:
+    """The user as SCIM JSON without its read-only ``groups`` (which a payload
+    written back must not carry: the directory would warn that it ignores them)."""
+    return directory.get_user(user_id, excluded_attributes="groups")
 
 
 def _patch(operations: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
@@ -359,6 +373,25 @@ def _direct_groups(directory: Directory, member_id: str) -> tuple[str, ...]:
         for group in directory.groups()
         if any(member.value == member_id for member in group.members)
     )
+
+
+def _direct_group_ids(directory: Directory, member_id: str) -> tuple[str, ...]:
+    """Ids of the groups that list *member_id* directly (as ``_direct_groups``)."""
+    return tuple(
+        group.id
+        for group in directory.groups()
+        if any(member.value == member_id for member in group.members)
+    )
+
+
+def _named(
+    names: tuple[str, ...], ids: tuple[str, ...]
+) -> Iterable[tuple[str, str | None]]:
+    """Group names with their ids, when known (``None`` otherwise)."""
+    if ids and len(ids) != len(names):
+        raise ChangeError(f"{len(ids)} group ids for {len(names)} groups")
+    known: tuple[str | None, ...] = ids or (None,) * len(names)
+    return zip(names, known, strict=True)
 
 
 @attrs.frozen
@@ -387,10 +420,12 @@ class RemoveUser(Change):
     def apply(self, world: World) -> tuple[World, Change]:
         idp, directory = _directory(world, self.idp)
         user_id = _user_id(directory, self.idp, self.user)
-        payload = directory.get_user(user_id)
+        payload = _user_payload(directory, user_id)
         groups = _direct_groups(directory, user_id)
+        ids = _direct_group_ids(directory, user_id)
         directory.delete_user(user_id)
-        return _with(world, idp, directory), RestoreUser(self.idp, payload, groups)
+        back = RestoreUser(self.idp, payload, groups, group_ids=ids)
+        return _with(world, idp, directory), back
 
     def describe(self) -> str:
         return f"IdP `{self.idp}` deprovisions user `{self.user}`"
@@ -398,19 +433,26 @@ class RemoveUser(Change):
 
 @attrs.frozen
 class RestoreUser(Change):
-    """Put back a removed user with its id and direct group memberships."""
+    """Put back a removed user with its id and direct group memberships.
+
+    *group_ids*, when given, are the ids of *groups*, in order (display names may
+    repeat; the undo of :class:`RemoveUser` gives them).
+    """
 
     idp: str
     payload: Mapping[str, Any] = attrs.field(converter=_payload)
     groups: tuple[str, ...] = attrs.field(default=(), converter=_strings)
+    group_ids: tuple[str, ...] = attrs.field(
+        default=(), converter=_strings, kw_only=True
+    )
 
     def apply(self, world: World) -> tuple[World, Change]:
         idp, directory = _directory(world, self.idp)
         directory.import_resources(users=[dict(self.payload)])
         user_id = str(self.payload["id"])
-        for group in self.groups:
+        for group, group_id in _named(self.groups, self.group_ids):
             directory.patch_group(
-                _group_id(directory, self.idp, group),
+                _group_id(directory, self.idp, group, group_id),
                 _patch(
                     [{"op": "add", "path": "members", "value": [{"value": user_id}]}]
                 ),
@@ -433,7 +475,7 @@ class ReplaceUser(Change):
     def apply(self, world: World) -> tuple[World, Change]:
         idp, directory = _directory(world, self.idp)
         user_id = _user_id(directory, self.idp, self.user)
-        before = directory.get_user(user_id)
+        before = _user_payload(directory, user_id)
         after = directory.replace_user(user_id, dict(self.payload))
         back = ReplaceUser(self.idp, after["userName"], before)
         return _with(world, idp, directory), back
@@ -454,7 +496,7 @@ class PatchUser(Change):
     def apply(self, world: World) -> tuple[World, Change]:
         idp, directory = _directory(world, self.idp)
         user_id = _user_id(directory, self.idp, self.user)
-        before = directory.get_user(user_id)
+        before = _user_payload(directory, user_id)
         after = directory.patch_user(user_id, _patch(self.operations))
         back = ReplaceUser(self.idp, after["userName"], before)
         return _with(world, idp, directory), back
@@ -485,10 +527,12 @@ class AddGroup(Change):
         idp, directory = _directory(world, self.idp)
         if "id" in self.payload:
             directory.import_resources(groups=[dict(self.payload)])
-            name = str(self.payload["displayName"])
+            name, group_id = str(self.payload["displayName"]), str(self.payload["id"])
         else:
-            name = directory.create_group(dict(self.payload))["displayName"]
-        return _with(world, idp, directory), RemoveGroup(self.idp, name)
+            created = directory.create_group(dict(self.payload))
+            name, group_id = created["displayName"], created["id"]
+        back = RemoveGroup(self.idp, name, id=group_id)
+        return _with(world, idp, directory), back
 
     def describe(self) -> str:
         return f"IdP `{self.idp}` provisions group `{self.payload.get('displayName')}`"
@@ -496,18 +540,25 @@ class AddGroup(Change):
 
 @attrs.frozen
 class RemoveGroup(Change):
-    """Deprovision a group (and take it out of groups that nest it)."""
+    """Deprovision a group (and take it out of groups that nest it).
+
+    *id*, when given, says which group of that name (display names may repeat; the
+    undo of a change that adds a group gives it).
+    """
 
     idp: str
     group: str
+    id: str | None = attrs.field(default=None, kw_only=True)
 
     def apply(self, world: World) -> tuple[World, Change]:
         idp, directory = _directory(world, self.idp)
-        group_id = _group_id(directory, self.idp, self.group)
+        group_id = _group_id(directory, self.idp, self.group, self.id)
         payload = directory.get_group(group_id)
         parents = _direct_groups(directory, group_id)
+        ids = _direct_group_ids(directory, group_id)
         directory.delete_group(group_id)
-        return _with(world, idp, directory), RestoreGroup(self.idp, payload, parents)
+        back = RestoreGroup(self.idp, payload, parents, parent_ids=ids)
+        return _with(world, idp, directory), back
 
     def describe(self) -> str:
         return f"IdP `{self.idp}` deprovisions group `{self.group}`"
@@ -515,19 +566,26 @@ class RemoveGroup(Change):
 
 @attrs.frozen
 class RestoreGroup(Change):
-    """Put back a removed group with its id, members and the groups nesting it."""
+    """Put back a removed group with its id, members and the groups nesting it.
+
+    *parent_ids*, when given, are the ids of *parents*, in order (display names may
+    repeat; the undo of :class:`RemoveGroup` gives them).
+    """
 
     idp: str
     payload: Mapping[str, Any] = attrs.field(converter=_payload)
     parents: tuple[str, ...] = attrs.field(default=(), converter=_strings)
+    parent_ids: tuple[str, ...] = attrs.field(
+        default=(), converter=_strings, kw_only=True
+    )
 
     def apply(self, world: World) -> tuple[World, Change]:
         idp, directory = _directory(world, self.idp)
         directory.import_resources(groups=[dict(self.payload)])
         group_id = str(self.payload["id"])
-        for parent in self.parents:
+        for parent, parent_id in _named(self.parents, self.parent_ids):
             directory.patch_group(
-                _group_id(directory, self.idp, parent),
+                _group_id(directory, self.idp, parent, parent_id),
                 _patch(
                     [
                         {
@@ -539,7 +597,8 @@ class RestoreGroup(Change):
                 ),
             )
         name = str(self.payload["displayName"])
-        return _with(world, idp, directory), RemoveGroup(self.idp, name)
+        back = RemoveGroup(self.idp, name, id=group_id)
+        return _with(world, idp, directory), back
 
     def describe(self) -> str:
         return f"IdP `{self.idp}` restores group `{self.payload.get('displayName')}`"
@@ -567,7 +626,8 @@ class PatchGroup(Change):
 
 @attrs.frozen
 class _ReplaceGroup(Change):
-    """Replace a group's attributes and members (the undo of :class:`PatchGroup`)."""
+    """Replace a group's attributes and members (the undo of :class:`PatchGroup`);
+    the group is the payload's ``id`` (display names may repeat)."""
 
     idp: str
     group: str
@@ -575,7 +635,7 @@ class _ReplaceGroup(Change):
 
     def apply(self, world: World) -> tuple[World, Change]:
         idp, directory = _directory(world, self.idp)
-        group_id = _group_id(directory, self.idp, self.group)
+        group_id = _group_id(directory, self.idp, self.group, str(self.payload["id"]))
         before = directory.get_group(group_id)
         after = directory.replace_group(group_id, dict(self.payload))
         back = _ReplaceGroup(self.idp, after["displayName"], before)
@@ -591,25 +651,30 @@ def _membership(op: str, member_id: str) -> dict[str, Any]:
     return {"op": "remove", "path": f'members[value eq "{member_id}"]'}
 
 
+def _in_group(directory: Directory, user_id: str, group_id: str) -> bool:
+    """Whether the group lists the user directly."""
+    group = directory.group(group_id)
+    return group is not None and any(m.value == user_id for m in group.members)
+
+
 @attrs.frozen
 class AddToGroup(Change):
-    """Add a user to a group."""
+    """Add a user to a group (the first of that name; *id*, when given, says which:
+    display names may repeat, and the undo of a change gives it)."""
 
     idp: str
     user: str
     group: str
+    id: str | None = attrs.field(default=None, kw_only=True)
 
     def apply(self, world: World) -> tuple[World, Change]:
         idp, directory = _directory(world, self.idp)
         user_id = _user_id(directory, self.idp, self.user)
-        group_id = _group_id(directory, self.idp, self.group)
-        if any(
-            name.casefold() == self.group.casefold()
-            for name in _direct_groups(directory, user_id)
-        ):
+        group_id = _group_id(directory, self.idp, self.group, self.id)
+        if _in_group(directory, user_id, group_id):
             raise ChangeError(f"`{self.user}` is already in group `{self.group}`")
         directory.patch_group(group_id, _patch([_membership("add", user_id)]))
-        back = RemoveFromGroup(self.idp, self.user, self.group)
+        back = RemoveFromGroup(self.idp, self.user, self.group, id=group_id)
         return _with(world, idp, directory), back
 
     def describe(self) -> str:
@@ -618,23 +683,33 @@ class AddToGroup(Change):
 
 @attrs.frozen
 class RemoveFromGroup(Change):
-    """Take a user out of a group."""
+    """Take a user out of a group (of that name, the first the user is in; *id*,
+    when given, says which: display names may repeat)."""
 
     idp: str
     user: str
     group: str
+    id: str | None = attrs.field(default=None, kw_only=True)
 
     def apply(self, world: World) -> tuple[World, Change]:
         idp, directory = _directory(world, self.idp)
         user_id = _user_id(directory, self.idp, self.user)
-        group_id = _group_id(directory, self.idp, self.group)
-        if not any(
-            name.casefold() == self.group.casefold()
-            for name in _direct_groups(directory, user_id)
-        ):
+        group_id = _group_id(directory, self.idp, self.group, self.id)
+        if self.id is None:
+            folded = self.group.casefold()
+            group_id = next(
+                (
+                    group.id
+                    for group in directory.groups()
+                    if group.display_name.casefold() == folded
+                    and _in_group(directory, user_id, group.id)
+                ),
+                group_id,
+            )
+        if not _in_group(directory, user_id, group_id):
             raise ChangeError(f"`{self.user}` is not in group `{self.group}`")
         directory.patch_group(group_id, _patch([_membership("remove", user_id)]))
-        back = AddToGroup(self.idp, self.user, self.group)
+        back = AddToGroup(self.idp, self.user, self.group, id=group_id)
         return _with(world, idp, directory), back
 
     def describe(self) -> str:
@@ -643,17 +718,34 @@ class RemoveFromGroup(Change):
 
 @attrs.frozen
 class MoveUser(Change):
-    """Move a user from one group to another (a reorganisation)."""
+    """Move a user from one group to another (a reorganisation); *from_id* and
+    *to_id*, when given, say which groups of those names (the undo gives them)."""
 
     idp: str
     user: str
     from_group: str
     to_group: str
+    from_id: str | None = attrs.field(default=None, kw_only=True)
+    to_id: str | None = attrs.field(default=None, kw_only=True)
 
     def apply(self, world: World) -> tuple[World, Change]:
-        world, _ = RemoveFromGroup(self.idp, self.user, self.from_group).apply(world)
-        world, _ = AddToGroup(self.idp, self.user, self.to_group).apply(world)
-        return world, MoveUser(self.idp, self.user, self.to_group, self.from_group)
+        world, added_back = RemoveFromGroup(
+            self.idp, self.user, self.from_group, id=self.from_id
+        ).apply(world)
+        world, removed_back = AddToGroup(
+            self.idp, self.user, self.to_group, id=self.to_id
+        ).apply(world)
+        assert isinstance(added_back, AddToGroup)  # noqa: S101  made just above
+        assert isinstance(removed_back, RemoveFromGroup)  # noqa: S101
+        back = MoveUser(
+            self.idp,
+            self.user,
+            self.to_group,
+            self.from_group,
+            from_id=removed_back.id,
+            to_id=added_back.id,
+        )
+        return world, back
 
     def describe(self) -> str:
         return (
