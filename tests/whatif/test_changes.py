@@ -849,9 +849,9 @@ def test_use_policy(world: World) -> None:
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        (MoveRule(ACCESS, "Finance to Payroll", 4), "position 4 is outside the 4"),
-        (MoveRule(ACCESS, "Finance to Payroll", -1), "position -1 is outside"),
-        (AddRule(ACCESS, 'rule "x": allow', 5), "position 5 is outside the 4 access"),
+        (MoveRule(ACCESS, "Finance to Payroll", 4), "position #5 is outside the 4"),
+        (MoveRule(ACCESS, "Finance to Payroll", -1), "position #0 is outside"),
+        (AddRule(ACCESS, 'rule "x": allow', 5), "position #6 is outside the 4 access"),
     ],
 )
 def test_rule_positions_out_of_range(

@@ -207,7 +207,7 @@ def test_render(world: World) -> None:
         "What if:",
         "  - `carl@acme.com` re-authenticates now",
         "",
-        "5 of 56 decisions change; access: 0 gained by 0 users, 1 lost by 1 users",
+        "5 of 56 decisions change; access: 0 gained by 0 users, 1 lost by 1 user",
     ]
     assert lines[5].split() == [
         "policy",

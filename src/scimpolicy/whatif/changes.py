@@ -19,6 +19,7 @@ from typing import Any, Final
 
 import attrs
 
+from scimpolicy._text import stamp
 from scimpolicy.errors import (
     PolicyCheckError,
     PolicySyntaxError,
@@ -76,10 +77,6 @@ class ChangeError(ScimPolicyError, ValueError):
 
 def _strings(value: Iterable[str]) -> tuple[str, ...]:
     return tuple(value)
-
-
-def _stamp(moment: datetime) -> str:
-    return moment.isoformat().replace("+00:00", "Z")
 
 
 class Change(abc.ABC):
@@ -149,7 +146,7 @@ class RestoreIdp(Change):
         return (
             f"restore IdP `{self.idp}`: SCIM Sync {_on(self.scim_sync)}, SCIM "
             f"Attributes for Policy {_on(self.scim_attributes_for_policy)}"
-            + ("" if at is None else f" (enabled {_stamp(at)})")
+            + ("" if at is None else f" (enabled {stamp(at)})")
             + f", SAML Attributes for Policy {_on(self.saml_attributes_for_policy)}"
         )
 
@@ -210,7 +207,7 @@ class SetIdp(Change):
             parts.append(
                 f"SAML Attributes for Policy {_on(self.saml_attributes_for_policy)}"
             )
-        when = "" if self.at is None else f" at {_stamp(self.at)}"
+        when = "" if self.at is None else f" at {stamp(self.at)}"
         return f"IdP `{self.idp}`: {', '.join(parts) or 'no setting changed'}{when}"
 
 
@@ -270,7 +267,7 @@ class Reauthenticate(Change):
     def describe(self) -> str:
         who = ", ".join(f"`{u}`" for u in self.users) if self.users else "everyone"
         where = "" if self.idp is None else f" of IdP `{self.idp}`"
-        when = "now" if self.at is None else f"at {_stamp(self.at)}"
+        when = "now" if self.at is None else f"at {stamp(self.at)}"
         return f"{who}{where} re-authenticates {when}"
 
 
@@ -284,7 +281,7 @@ class SetTime(Change):
         return world.evolve(now=self.at), SetTime(world.now)
 
     def describe(self) -> str:
-        return f"evaluate at {_stamp(self.at)}"
+        return f"evaluate at {stamp(self.at)}"
 
 
 @attrs.frozen
@@ -822,15 +819,20 @@ class AddRule(Change):
         position = len(rules) if self.position is None else self.position
         if not 0 <= position <= len(rules):
             raise ChangeError(
-                f"position {position} is outside the {len(rules)} {self.policy_type} "
-                "rules"
+                f"position #{position + 1} is outside the {len(rules)} "
+                f"{self.policy_type} rules (a new rule goes at #1 to "
+                f"#{len(rules) + 1})"
             )
         rules.insert(position, rule)
         back = RemoveRule(self.policy_type, rule.name)
         return _with_rules(world, self.policy_type, rules), back
 
     def describe(self) -> str:
-        name = self.rule.name if isinstance(self.rule, Rule) else self.rule.strip()
+        name = (
+            f"`{self.rule.name}`"
+            if isinstance(self.rule, Rule)
+            else " ".join(self.rule.split())
+        )
         where = "last" if self.position is None else f"at #{self.position + 1}"
         return f"add {self.policy_type} rule {where}: {name}"
 
@@ -866,8 +868,8 @@ class MoveRule(Change):
         rules = list(world.policy.rule_set(self.policy_type).rules)
         if not 0 <= self.position < len(rules):
             raise ChangeError(
-                f"position {self.position} is outside the {len(rules)} "
-                f"{self.policy_type} rules"
+                f"position #{self.position + 1} is outside the {len(rules)} "
+                f"{self.policy_type} rules (#1 to #{len(rules)})"
             )
         rules.insert(self.position, rules.pop(old))
         back = MoveRule(self.policy_type, self.name, old)

@@ -132,8 +132,9 @@ class WhatIfReport:
         lines.append(
             f"{self.changed:,} of {self.compared:,} decisions change"
             + (
-                f"; access: {self.gained:,} gained by {self.users_gaining:,} users, "
-                f"{self.lost:,} lost by {self.users_losing:,} users"
+                f"; access: {self.gained:,} gained by "
+                f"{_count(self.users_gaining, 'user')}, {self.lost:,} lost by "
+                f"{_count(self.users_losing, 'user')}"
                 if self.gained or self.lost
                 else ""
             )
@@ -186,6 +187,10 @@ class WhatIfReport:
             },
             "transitions": [t.to_json() for t in self.transitions],
         }
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number:,} {noun}" + ("" if number == 1 else "s")
 
 
 _ORDER: Final = {PolicyType.ACCESS: 0, PolicyType.FORWARDING: 1, PolicyType.TIMEOUT: 2}
