@@ -294,6 +294,10 @@ def what_if(
     """Apply *changes* to (a copy of) *world* and report the decisions that change
     over *population* (default: every session against every application, all three
     policy types). *world* itself never changes.
+
+    A population that lists its own ``sessions`` decides exactly those sessions in
+    both worlds, so changes to the world's sessions (``Reauthenticate``) do not
+    show in it; leave ``sessions`` unset to follow the world's.
     """
     changes = tuple(changes)
     after, _ = apply_changes(world, changes)
