@@ -11,19 +11,25 @@ sessions, the SCIM records of just their users (user and group names), and the
 world's small part — IdP settings, segments, the policy, ``now`` — pickled once and
 compiled once per worker process (cached by its digest). So no worker needs the
 whole directory, and what crosses to the workers is proportional to the population.
+A worker sends back only the decisions, compactly (each distinct value once, as a
+tuple of its fields, and an array of positions); this process rebuilds the rows, whose
+other fields it knows from the plan. Pickling whole rows cost the workers about half
+as much again as deciding them (``benchmarks/bench_whatif.py``).
 """
 
 from __future__ import annotations
 
+import array
 import collections
 import hashlib
+import operator
 import pickle
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Executor, Future
 from datetime import datetime
-from typing import Final, NamedTuple, Self, TextIO
+from typing import Any, Final, NamedTuple, Self, TextIO
 
 import attrs
 
@@ -125,29 +131,48 @@ class _Plan:
         return self.per_session * len(self.sessions)
 
 
-def _decide_sessions(
-    engine: Engine, plan: _Plan, first: int, sessions: Sequence[Session]
-) -> list[Row]:
-    """The rows of *sessions* (numbered from *first*), in the documented order:
-    session, client type, policy type, application."""
-    rows: list[Row] = []
-    append = rows.append
+def _decisions(
+    engine: Engine, plan: _Plan, sessions: Sequence[Session]
+) -> list[Decision]:
+    """The decisions for *sessions*, in the order of :func:`_rows`."""
+    decisions: list[Decision] = []
+    append = decisions.append
     decide = engine.decide
-    for number, session in enumerate(sessions, start=first):
+    for session in sessions:
         for client_type in plan.client_types or (session.client_type,):
             request: Request = session.request(plan.now, client_type=client_type)
-            kind_of_client = request.client_type
+            for kind in plan.policy_types:
+                if kind is PolicyType.FORWARDING:
+                    append(decide(kind, request))
+                    continue
+                for app in plan.apps:
+                    append(decide(kind, request, app=app))
+    return decisions
+
+
+def _rows(
+    plan: _Plan, first: int, sessions: Sequence[Session], decisions: Iterator[Decision]
+) -> list[Row]:
+    """The rows of *sessions* (numbered from *first*) with their *decisions* (from
+    :func:`_decisions`), in the documented order: session, client type, policy type,
+    application."""
+    rows: list[Row] = []
+    append = rows.append
+    for number, session in enumerate(sessions, start=first):
+        user, idp = session.user, session.idp
+        for client_type in plan.client_types or (session.client_type,):
+            kind_of_client = client_type or session.client_type  # as request() does
             for kind in plan.policy_types:
                 if kind is PolicyType.FORWARDING:
                     append(
                         Row(
                             number,
-                            session.user,
-                            session.idp,
+                            user,
+                            idp,
                             kind_of_client,
                             kind,
                             None,
-                            decide(kind, request),
+                            next(decisions),
                         )
                     )
                     continue
@@ -155,15 +180,22 @@ def _decide_sessions(
                     append(
                         Row(
                             number,
-                            session.user,
-                            session.idp,
+                            user,
+                            idp,
                             kind_of_client,
                             kind,
                             app,
-                            decide(kind, request, app=app),
+                            next(decisions),
                         )
                     )
     return rows
+
+
+def _decide_sessions(
+    engine: Engine, plan: _Plan, first: int, sessions: Sequence[Session]
+) -> list[Row]:
+    """The rows of *sessions* (numbered from *first*), decided here."""
+    return _rows(plan, first, sessions, iter(_decisions(engine, plan, sessions)))
 
 
 # -- shards for executors ------------------------------------------------------------
@@ -230,8 +262,42 @@ def _compiled(key: str, blob: bytes) -> tuple[_Static, CompiledPolicy]:
     return found
 
 
-def _run_shard(shard: _Shard) -> list[Row]:
-    """Evaluate one shard (in a worker, or here)."""
+_DECISION_FIELDS: Final = operator.attrgetter(
+    *(field.name for field in attrs.fields(Decision))
+)
+
+
+class _Packed(NamedTuple):
+    """A shard's decisions as a worker sends them back: each distinct decision value
+    once, as the tuple of its fields (plain tuples pickle several times faster than
+    attrs instances), and for each decision in order the position of its value."""
+
+    values: list[tuple[Any, ...]]
+    positions: array.array[int]
+
+    @classmethod
+    def of(cls, decisions: Sequence[Decision]) -> _Packed:
+        # Access decisions are shared values (the engine reuses them): sent once.
+        # id() is safe: every decision is alive in *decisions* meanwhile.
+        seen: dict[int, int] = {}
+        values: list[tuple[Any, ...]] = []
+        positions = array.array("I")
+        for decision in decisions:
+            position = seen.get(id(decision))
+            if position is None:
+                position = seen[id(decision)] = len(values)
+                values.append(_DECISION_FIELDS(decision))
+            positions.append(position)
+        return cls(values, positions)
+
+    def unpack(self) -> Iterator[Decision]:
+        """The decisions, in order (equal to those packed)."""
+        values = [Decision(*fields) for fields in self.values]
+        return map(values.__getitem__, self.positions)
+
+
+def _shard_engine(shard: _Shard) -> Engine:
+    """The engine deciding *shard*: the shared part, over just its users."""
     static, compiled = _compiled(shard.key, shard.static)
     idps = tuple(
         attrs.evolve(
@@ -243,8 +309,13 @@ def _run_shard(shard: _Shard) -> list[Row]:
         for idp in static.idps
     )
     tenant = Tenant(idps, static.segments, static.presence_client_types)
-    engine = Engine(tenant, compiled)
-    return _decide_sessions(engine, shard.plan, shard.first, shard.plan.sessions)
+    return Engine(tenant, compiled)
+
+
+def _run_shard(shard: _Shard) -> _Packed:
+    """Evaluate one shard (in a worker, or here)."""
+    engine = _shard_engine(shard)
+    return _Packed.of(_decisions(engine, shard.plan, shard.plan.sessions))
 
 
 def _static(world: World) -> tuple[str, bytes]:
@@ -318,7 +389,7 @@ def bulk_decide(
         return
     static = _static(world)
     starts = iter(range(0, len(plan.sessions), shard_size))
-    window: collections.deque[Future[list[Row]]] = collections.deque()
+    window: collections.deque[tuple[int, Future[_Packed]]] = collections.deque()
     ahead = 2 * (getattr(executor, "_max_workers", None) or 2)
 
     def submit() -> bool:
@@ -326,7 +397,7 @@ def bulk_decide(
         if first is None:
             return False
         shard = _shard(world, plan, static, first, shard_size)
-        window.append(executor.submit(_run_shard, shard))
+        window.append((first, executor.submit(_run_shard, shard)))
         return True
 
     while len(window) < ahead and submit():
@@ -334,14 +405,17 @@ def bulk_decide(
     done = 0
     try:
         while window:
-            rows = window.popleft().result()
+            first, future = window.popleft()
+            packed = future.result()
             submit()
+            sessions = plan.sessions[first : first + shard_size]
+            rows = _rows(plan, first, sessions, packed.unpack())
             done += len(rows)
             if progress is not None:
                 progress(done, plan.total)
             yield from rows
     finally:
-        for future in window:
+        for _, future in window:
             future.cancel()
 
 
