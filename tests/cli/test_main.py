@@ -14,7 +14,7 @@ ACME = Path(__file__).parents[2] / "examples" / "acme"
 
 
 def test_every_command_is_registered_once() -> None:
-    """The eight commands of the issue, each once, in the documented order."""
+    """Every command, each once, in the documented order."""
     assert [command.name for command in COMMANDS] == [
         "filter",
         "check",
@@ -24,6 +24,7 @@ def test_every_command_is_registered_once() -> None:
         "whatif",
         "bulk",
         "readiness",
+        "test",
     ]
 
 

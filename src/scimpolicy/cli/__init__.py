@@ -22,6 +22,7 @@ from scimpolicy.cli import (
     _filter,
     _fmt,
     _readiness,
+    _test,
     _whatif,
 )
 from scimpolicy.cli._common import EXIT_BAD_INPUT, Command, UsageError
@@ -41,6 +42,7 @@ COMMANDS: Final[tuple[Command, ...]] = (
     _whatif.COMMAND,
     _bulk.COMMAND,
     _readiness.COMMAND,
+    _test.COMMAND,
 )
 
 
