@@ -89,6 +89,10 @@ DEFAULT: Final = "default"
 """The ``rule`` a case gives when the policy's default should decide."""
 
 
+def _article(word: str) -> str:
+    return "an" if word[:1] in "aeiou" else "a"
+
+
 def _norm(text: str) -> str:
     return " ".join(text.split()).casefold()
 
@@ -318,7 +322,7 @@ def _expectation(reader: _Reader, kind: PolicyType) -> str:
         if _norm(expect) not in _OUTCOMES[kind]:
             raise reader.error(
                 "expect",
-                f"`expect`: a {kind} case expects one of "
+                f"`expect`: {_article(str(kind))} {kind} case expects one of "
                 f"{', '.join(_OUTCOMES[kind])}{did_you_mean(expect, _OUTCOMES[kind])}",
             )
         return _norm(expect)
@@ -468,6 +472,15 @@ def load_cases(path: str | Path, world: World | None = None) -> CaseFile:
     defaults = data.get("defaults", {})
     if not isinstance(defaults, dict):
         raise source.error("`defaults`: expected a table", None, 0, "defaults")
+    unknown = sorted(set(defaults) - set(_CASE_KEYS))
+    if unknown:
+        raise source.error(
+            f"unknown key `{unknown[0]}` in [defaults]"
+            f"{did_you_mean(unknown[0], _CASE_KEYS)}",
+            "defaults",
+            0,
+            unknown[0],
+        )
     tables = data.get("case", [])
     if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):
         raise source.error("`case`: expected [[case]] tables", None, 0, "case")
@@ -576,6 +589,17 @@ def run_cases(world: World, cases: Iterable[Case]) -> CaseReport:
     return CaseReport(tuple(results), coverage)
 
 
+def _tenant_of(path: Path) -> Path | None:
+    """The tenant a case file names (``tenant = "..."``), relative to the file."""
+    source, data = read_toml(path)
+    tenant = data.get("tenant")
+    if tenant is None:
+        return None
+    if not isinstance(tenant, str):
+        raise source.error("`tenant`: expected a path", None, 0, "tenant")
+    return path.parent / tenant
+
+
 def run_case_files(
     paths: Sequence[str | Path], tenant: str | Path | None = None
 ) -> tuple[CaseReport, tuple[CaseFile, ...]]:
@@ -584,7 +608,7 @@ def run_case_files(
     folders = set()
     if tenant is None:
         for path in paths:
-            named = load_cases(path).tenant
+            named = _tenant_of(Path(path))
             if named is None:
                 raise CaseError(
                     f'{path}: no tenant: give `tenant = "folder"` in the case file '
