@@ -653,10 +653,10 @@ def profile_shard(bench: Bench) -> Profile:
         # As in a fresh worker: the policy compiled anew, its rule chains generated
         # at first use.
         _COMPILED.clear()
-        return _decisions(_shard_engine(shard), shard.plan, sessions)
+        return list(_decisions(_shard_engine(shard), shard.plan, sessions))
 
     first, _ = cpu_best(first_shard)
-    warm, _ = cpu_best(lambda: _decisions(engine, shard.plan, sessions))
+    warm, _ = cpu_best(lambda: list(_decisions(engine, shard.plan, sessions)))
     steps.append(
         Step(
             "compile",
@@ -671,11 +671,11 @@ def profile_shard(bench: Bench) -> Profile:
         "decide",
         "decide (`_decisions`)",
         "worker",
-        lambda: _decisions(engine, shard.plan, sessions),
+        lambda: list(_decisions(engine, shard.plan, sessions)),
     )
     packed = step(
         "pack",
-        "pack and pickle the decisions (distinct values as tuples + positions)",
+        "pack and pickle the decisions (distinct values field by field, positions)",
         "worker",
         lambda: pickle.dumps(_Packed.of(decisions), pickle.HIGHEST_PROTOCOL),
     )
@@ -683,17 +683,17 @@ def profile_shard(bench: Bench) -> Profile:
         "rebuild",
         "unpickle the decisions, rebuild the rows (`_rows`)",
         "parent",
-        lambda: _rows(shard.plan, 0, sessions, pickle.loads(packed).unpack()),  # noqa: S301
+        lambda: list(_rows(shard.plan, 0, sessions, pickle.loads(packed).unpack())),  # noqa: S301
     )
     old = step(
         "pickle rows",
-        "before the change: pickle the list of `Row`",
+        "old form (before 20648c2): pickle the list of `Row`",
         "worker",
         lambda: pickle.dumps(rows, pickle.HIGHEST_PROTOCOL),
     )
     step(
         "unpickle rows",
-        "before the change: unpickle the list of `Row`",
+        "old form (before 20648c2): unpickle the list of `Row`",
         "parent",
         lambda: pickle.loads(old),  # noqa: S301  our own bytes
     )
@@ -701,7 +701,7 @@ def profile_shard(bench: Bench) -> Profile:
         "sequential",
         "sequential: decide and build the rows (`_decide_sessions`)",
         "-",
-        lambda: _decide_sessions(world.engine(), plan, 0, plan.sessions[:size]),
+        lambda: list(_decide_sessions(world.engine(), plan, 0, plan.sessions[:size])),
     )
     bench.expect("profile: the shard's rows == the sequential rows", here, rows)
     return Profile(size, len(rows), steps)
@@ -980,10 +980,10 @@ def profile_section(profile: Profile) -> str:
             (
                 f"Per decision: sequential {per(sequential)} µs of CPU; on a pool, "
                 f"{per(worker)} µs in a worker and {per(parent)} µs in this process "
-                f"(before the change: {per(worker_old)} and {per(parent_old)}). "
+                f"(with the old form: {per(worker_old)} and {per(parent_old)}). "
                 f"With {WORKERS} workers and this process sharing {cores} cores, that "
                 f"caps the pool at {ceiling(parent, worker)} the sequential speed "
-                f"(before the change: {ceiling(parent_old, worker_old)}), if the "
+                f"(old form: {ceiling(parent_old, worker_old)}), if the "
                 "work spread perfectly and nothing else ran."
             ),
         ]

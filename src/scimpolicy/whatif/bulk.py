@@ -11,8 +11,8 @@ sessions, the SCIM records of just their users (user and group names), and the
 world's small part — IdP settings, segments, the policy, ``now`` — pickled once and
 compiled once per worker process (cached by its digest). So no worker needs the
 whole directory, and what crosses to the workers is proportional to the population.
-A worker sends back only the decisions, compactly (each distinct value once, as a
-tuple of its fields, and an array of positions); this process rebuilds the rows, whose
+A worker sends back only the decisions, compactly (each distinct value once, field by
+field, and an array of positions); this process rebuilds the rows, whose
 other fields it knows from the plan. Pickling whole rows cost the workers about half
 as much again as deciding them (``benchmarks/bench_whatif.py``).
 """
@@ -133,69 +133,52 @@ class _Plan:
 
 def _decisions(
     engine: Engine, plan: _Plan, sessions: Sequence[Session]
-) -> list[Decision]:
-    """The decisions for *sessions*, in the order of :func:`_rows`."""
-    decisions: list[Decision] = []
-    append = decisions.append
+) -> Iterator[Decision]:
+    """The decisions for *sessions*, one by one, in the order of :func:`_rows`."""
     decide = engine.decide
     for session in sessions:
         for client_type in plan.client_types or (session.client_type,):
             request: Request = session.request(plan.now, client_type=client_type)
             for kind in plan.policy_types:
                 if kind is PolicyType.FORWARDING:
-                    append(decide(kind, request))
+                    yield decide(kind, request)
                     continue
                 for app in plan.apps:
-                    append(decide(kind, request, app=app))
-    return decisions
+                    yield decide(kind, request, app=app)
 
 
 def _rows(
     plan: _Plan, first: int, sessions: Sequence[Session], decisions: Iterator[Decision]
-) -> list[Row]:
+) -> Iterator[Row]:
     """The rows of *sessions* (numbered from *first*) with their *decisions* (from
-    :func:`_decisions`), in the documented order: session, client type, policy type,
-    application."""
-    rows: list[Row] = []
-    append = rows.append
+    :func:`_decisions`), one by one, in the documented order: session, client type,
+    policy type, application."""
     for number, session in enumerate(sessions, start=first):
         user, idp = session.user, session.idp
         for client_type in plan.client_types or (session.client_type,):
             kind_of_client = client_type or session.client_type  # as request() does
             for kind in plan.policy_types:
                 if kind is PolicyType.FORWARDING:
-                    append(
-                        Row(
-                            number,
-                            user,
-                            idp,
-                            kind_of_client,
-                            kind,
-                            None,
-                            next(decisions),
-                        )
+                    yield Row(
+                        number, user, idp, kind_of_client, kind, None, next(decisions)
                     )
                     continue
                 for app in plan.apps:
-                    append(
-                        Row(
-                            number,
-                            user,
-                            idp,
-                            kind_of_client,
-                            kind,
-                            app,
-                            next(decisions),
-                        )
+                    yield Row(
+                        number, user, idp, kind_of_client, kind, app, next(decisions)
                     )
-    return rows
 
 
 def _decide_sessions(
     engine: Engine, plan: _Plan, first: int, sessions: Sequence[Session]
-) -> list[Row]:
-    """The rows of *sessions* (numbered from *first*), decided here."""
-    return _rows(plan, first, sessions, iter(_decisions(engine, plan, sessions)))
+) -> Iterator[Row]:
+    """The rows of *sessions* (numbered from *first*), decided here as they are read.
+
+    One at a time, so that a row and its decision can go as soon as the reader is
+    done with them: a shard's worth held at once would outlive the garbage
+    collector's young generations, and each full collection walks the whole world.
+    """
+    return _rows(plan, first, sessions, _decisions(engine, plan, sessions))
 
 
 # -- shards for executors ------------------------------------------------------------
@@ -262,37 +245,40 @@ def _compiled(key: str, blob: bytes) -> tuple[_Static, CompiledPolicy]:
     return found
 
 
-_DECISION_FIELDS: Final = operator.attrgetter(
-    *(field.name for field in attrs.fields(Decision))
+_DECISION_FIELDS: Final = tuple(
+    operator.attrgetter(field.name) for field in attrs.fields(Decision)
 )
 
 
 class _Packed(NamedTuple):
     """A shard's decisions as a worker sends them back: each distinct decision value
-    once, as the tuple of its fields (plain tuples pickle several times faster than
-    attrs instances), and for each decision in order the position of its value."""
+    once, field by field (a list per field: a few lists pickle much faster than
+    attrs instances, and leave the receiving process far fewer objects for its
+    garbage collector to track than a tuple per value), and for each decision in
+    order the position of its value."""
 
-    values: list[tuple[Any, ...]]
+    columns: tuple[list[Any], ...]
     positions: array.array[int]
 
     @classmethod
-    def of(cls, decisions: Sequence[Decision]) -> _Packed:
+    def of(cls, decisions: Iterable[Decision]) -> _Packed:
         # Access decisions are shared values (the engine reuses them): sent once.
-        # id() is safe: every decision is alive in *decisions* meanwhile.
+        # id() is safe: every decision seen is kept alive in *distinct*.
         seen: dict[int, int] = {}
-        values: list[tuple[Any, ...]] = []
+        distinct: list[Decision] = []
         positions = array.array("I")
         for decision in decisions:
             position = seen.get(id(decision))
             if position is None:
-                position = seen[id(decision)] = len(values)
-                values.append(_DECISION_FIELDS(decision))
+                position = seen[id(decision)] = len(distinct)
+                distinct.append(decision)
             positions.append(position)
-        return cls(values, positions)
+        columns = tuple(list(map(field, distinct)) for field in _DECISION_FIELDS)
+        return cls(columns, positions)
 
     def unpack(self) -> Iterator[Decision]:
         """The decisions, in order (equal to those packed)."""
-        values = [Decision(*fields) for fields in self.values]
+        values = list(map(Decision, *self.columns))
         return map(values.__getitem__, self.positions)
 
 
@@ -409,11 +395,10 @@ def bulk_decide(
             packed = future.result()
             submit()
             sessions = plan.sessions[first : first + shard_size]
-            rows = _rows(plan, first, sessions, packed.unpack())
-            done += len(rows)
+            done += plan.per_session * len(sessions)
             if progress is not None:
                 progress(done, plan.total)
-            yield from rows
+            yield from _rows(plan, first, sessions, packed.unpack())
     finally:
         for _, future in window:
             future.cancel()
@@ -425,13 +410,11 @@ def _sequential(
     engine = world.engine()
     done = 0
     for first in range(0, len(plan.sessions), shard_size):
-        rows = _decide_sessions(
-            engine, plan, first, plan.sessions[first : first + shard_size]
-        )
-        done += len(rows)
+        sessions = plan.sessions[first : first + shard_size]
+        yield from _decide_sessions(engine, plan, first, sessions)
+        done += plan.per_session * len(sessions)
         if progress is not None:
             progress(done, plan.total)
-        yield from rows
 
 
 class TerminalProgress:
