@@ -215,6 +215,8 @@ class CompiledPolicy:
     def matcher(self, policy_type: PolicyType, gates: Gates) -> Callable[[Facts], int]:
         """The generated ``first_match(facts) -> index or -1`` for one rule set and
         gate combination (built on first use, then cached)."""
+        if policy_type.__class__ is not PolicyType:
+            policy_type = PolicyType(policy_type)
         key = (policy_type, gates)
         found = self._cache.get(key)
         if found is None:
@@ -236,6 +238,8 @@ class CompiledPolicy:
         """The generated explanation for one rule set and gate combination: its
         ``run(facts)`` gives flat ``(index, status, culprit)`` triples for every rule
         up to the first match, culprits numbering ``nodes``."""
+        if policy_type.__class__ is not PolicyType:
+            policy_type = PolicyType(policy_type)
         key = (policy_type, gates)
         found = self._explainers.get(key)
         if found is None:

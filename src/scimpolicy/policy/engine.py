@@ -183,6 +183,8 @@ class Engine:
         application without building a request per application (bulk evaluation
         does).
         """
+        if policy_type.__class__ is not PolicyType:
+            policy_type = PolicyType(policy_type)  # "access" works as well
         return self._decide(policy_type, request, explain=explain, segment_name=app)
 
     def clear_trace_cache(self) -> None:

@@ -279,7 +279,9 @@ class Policy:
     timeout: RuleSet = attrs.field(factory=lambda: RuleSet(PolicyType.TIMEOUT))
 
     def rule_set(self, policy_type: PolicyType) -> RuleSet:
-        """The rule set of one policy type."""
+        """The rule set of one policy type (a member or its name)."""
+        if policy_type.__class__ is not PolicyType:
+            policy_type = PolicyType(policy_type)
         if policy_type is PolicyType.ACCESS:
             return self.access
         if policy_type is PolicyType.FORWARDING:
