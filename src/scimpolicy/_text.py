@@ -3,13 +3,38 @@
 from __future__ import annotations
 
 import difflib
+import json
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from scimpolicy.errors import DataFileError, Span
 
-__all__ = ["did_you_mean", "format_table", "read_utf8", "stamp", "suggest"]
+__all__ = [
+    "did_you_mean",
+    "format_table",
+    "read_json",
+    "read_utf8",
+    "stamp",
+    "suggest",
+]
+
+
+def read_json(path: str | Path) -> tuple[str, Any]:
+    """The text of a UTF-8 JSON file and its data.
+
+    :raises DataFileError: not UTF-8, or not JSON (with the position).
+    :raises OSError: the file cannot be read.
+    """
+    text = read_utf8(path)
+    try:
+        return text, json.loads(text)
+    except json.JSONDecodeError as error:
+        message = error.msg[0].lower() + error.msg[1:]
+        raise DataFileError(
+            message, text, Span(error.pos, error.pos + 1), origin=str(path)
+        ) from None
 
 
 def stamp(moment: datetime) -> str:

@@ -32,7 +32,7 @@ from scimpolicy.policy.nodes import (
     PolicyType,
 )
 from scimpolicy.workspace.files import TomlText, load_workspace, read_toml
-from scimpolicy.workspace.sessions import Session, parse_timestamp
+from scimpolicy.workspace.sessions import SESSION_FIELDS, Session, parse_timestamp
 from scimpolicy.workspace.world import World
 
 __all__ = [
@@ -55,16 +55,7 @@ _SETTINGS: Final = (
 )
 _CASE_KEYS: Final = (
     "name",
-    "user",
-    "idp",
-    "authenticated_at",
-    "saml",
-    "client_type",
-    "platform",
-    "country",
-    "posture",
-    "trusted_networks",
-    "machine_group",
+    *SESSION_FIELDS,
     "app",
     "host",
     "port",

@@ -29,21 +29,27 @@ __all__ = [
     "Request",
     "RuleStatus",
     "RuleTrace",
+    "network_names",
+    "posture_values",
+    "saml_values",
 ]
 
 
-def _saml(value: Mapping[str, str | Iterable[str]]) -> dict[str, tuple[str, ...]]:
+def saml_values(value: Mapping[str, str | Iterable[str]]) -> dict[str, tuple[str, ...]]:
+    """SAML attributes as requests hold them: every value a tuple of strings."""
     return {
         key: (item,) if isinstance(item, str) else tuple(item)
         for key, item in value.items()
     }
 
 
-def _posture(value: Mapping[str, bool]) -> dict[str, bool]:
+def posture_values(value: Mapping[str, bool]) -> dict[str, bool]:
+    """Posture results as requests hold them (a copy)."""
     return dict(value)
 
 
-def _networks(value: Iterable[str]) -> frozenset[str]:
+def network_names(value: Iterable[str]) -> frozenset[str]:
+    """Trusted network names as requests hold them (a frozenset)."""
     return value if isinstance(value, frozenset) else frozenset(value)
 
 
@@ -66,13 +72,15 @@ class Request:
     app: str | None = None
     host: str | None = None
     port: int | None = None
-    saml: Mapping[str, tuple[str, ...]] = attrs.field(factory=dict, converter=_saml)
+    saml: Mapping[str, tuple[str, ...]] = attrs.field(
+        factory=dict, converter=saml_values
+    )
     client_type: str = "client_connector"
     platform: str | None = None
     country: str | None = None
-    posture: Mapping[str, bool] = attrs.field(factory=dict, converter=_posture)
+    posture: Mapping[str, bool] = attrs.field(factory=dict, converter=posture_values)
     trusted_networks: frozenset[str] = attrs.field(
-        default=frozenset(), converter=_networks
+        default=frozenset(), converter=network_names
     )
     machine_group: str | None = None
 

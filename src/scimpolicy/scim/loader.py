@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 from typing import Any, Final
 
-from scimpolicy._text import read_utf8
+from scimpolicy._text import read_json
 from scimpolicy.errors import DataFileError, LoadError, Span
 from scimpolicy.scim.directory import Directory
 
@@ -92,16 +92,8 @@ def read_resources(path: Path) -> tuple[str, list[tuple[dict[str, Any], int]]]:
 
     :raises DataFileError: unreadable JSON (with the position) or an unexpected shape.
     """
-    origin = str(path)
-    text = read_utf8(path)
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as error:
-        message = error.msg[0].lower() + error.msg[1:]
-        raise DataFileError(
-            message, text, Span(error.pos, error.pos + 1), origin=origin
-        ) from None
-    return text, _resource_offsets(text, data, origin)
+    text, data = read_json(path)
+    return text, _resource_offsets(text, data, str(path))
 
 
 def load_directory(

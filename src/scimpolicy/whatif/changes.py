@@ -428,6 +428,21 @@ class RemoveUser(Change):
         return f"IdP `{self.idp}` deprovisions user `{self.user}`"
 
 
+def _rejoin(
+    directory: Directory,
+    idp: str,
+    member: dict[str, str],
+    groups: tuple[str, ...],
+    ids: tuple[str, ...],
+) -> None:
+    """Add *member* back to each of *groups* (by id where known: names may repeat)."""
+    for name, group_id in _named(groups, ids):
+        directory.patch_group(
+            _group_id(directory, idp, name, group_id),
+            _patch([{"op": "add", "path": "members", "value": [member]}]),
+        )
+
+
 @attrs.frozen
 class RestoreUser(Change):
     """Put back a removed user with its id and direct group memberships.
@@ -447,13 +462,7 @@ class RestoreUser(Change):
         idp, directory = _directory(world, self.idp)
         directory.import_resources(users=[dict(self.payload)])
         user_id = str(self.payload["id"])
-        for group, group_id in _named(self.groups, self.group_ids):
-            directory.patch_group(
-                _group_id(directory, self.idp, group, group_id),
-                _patch(
-                    [{"op": "add", "path": "members", "value": [{"value": user_id}]}]
-                ),
-            )
+        _rejoin(directory, self.idp, {"value": user_id}, self.groups, self.group_ids)
         user_name = str(self.payload["userName"])
         return _with(world, idp, directory), RemoveUser(self.idp, user_name)
 
@@ -580,19 +589,8 @@ class RestoreGroup(Change):
         idp, directory = _directory(world, self.idp)
         directory.import_resources(groups=[dict(self.payload)])
         group_id = str(self.payload["id"])
-        for parent, parent_id in _named(self.parents, self.parent_ids):
-            directory.patch_group(
-                _group_id(directory, self.idp, parent, parent_id),
-                _patch(
-                    [
-                        {
-                            "op": "add",
-                            "path": "members",
-                            "value": [{"value": group_id, "type": "Group"}],
-                        }
-                    ]
-                ),
-            )
+        member = {"value": group_id, "type": "Group"}
+        _rejoin(directory, self.idp, member, self.parents, self.parent_ids)
         name = str(self.payload["displayName"])
         back = RemoveGroup(self.idp, name, id=group_id)
         return _with(world, idp, directory), back

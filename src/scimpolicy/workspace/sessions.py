@@ -10,20 +10,25 @@ file, the line and the field.
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Final
 
 import attrs
 
-from scimpolicy._text import read_utf8, stamp
+from scimpolicy._text import read_json, stamp
 from scimpolicy.errors import DataFileError, Span
-from scimpolicy.policy.decisions import Request
+from scimpolicy.policy.decisions import (
+    Request,
+    network_names,
+    posture_values,
+    saml_values,
+)
 
-__all__ = ["Session", "load_sessions", "parse_timestamp"]
+__all__ = ["SESSION_FIELDS", "Session", "load_sessions", "parse_timestamp"]
 
-_FIELDS: Final = (
+SESSION_FIELDS: Final = (
     "user",
     "idp",
     "authenticated_at",
@@ -37,21 +42,6 @@ _FIELDS: Final = (
 )
 
 
-def _saml(value: Mapping[str, str | Iterable[str]]) -> dict[str, tuple[str, ...]]:
-    return {
-        key: (item,) if isinstance(item, str) else tuple(item)
-        for key, item in value.items()
-    }
-
-
-def _posture(value: Mapping[str, bool]) -> dict[str, bool]:
-    return dict(value)
-
-
-def _networks(value: Iterable[str]) -> frozenset[str]:
-    return value if isinstance(value, frozenset) else frozenset(value)
-
-
 @attrs.frozen
 class Session:
     """One SAML session: a user of an IdP, authenticated at a moment, with its SAML
@@ -60,13 +50,15 @@ class Session:
     user: str
     idp: str
     authenticated_at: datetime
-    saml: Mapping[str, tuple[str, ...]] = attrs.field(factory=dict, converter=_saml)
+    saml: Mapping[str, tuple[str, ...]] = attrs.field(
+        factory=dict, converter=saml_values
+    )
     client_type: str = "client_connector"
     platform: str | None = None
     country: str | None = None
-    posture: Mapping[str, bool] = attrs.field(factory=dict, converter=_posture)
+    posture: Mapping[str, bool] = attrs.field(factory=dict, converter=posture_values)
     trusted_networks: frozenset[str] = attrs.field(
-        default=frozenset(), converter=_networks
+        default=frozenset(), converter=network_names
     )
     machine_group: str | None = None
 
@@ -169,9 +161,11 @@ def _or(value: Any, empty: Any) -> Any:
 def _session(data: Any, idps: Collection[str] | None) -> Session:
     if not isinstance(data, dict):
         raise _BadFieldError("", "expected a JSON object for each session")
-    unknown = sorted(set(data) - set(_FIELDS))
+    unknown = sorted(set(data) - set(SESSION_FIELDS))
     if unknown:
-        raise _BadFieldError(unknown[0], f"unknown field (known: {', '.join(_FIELDS)})")
+        raise _BadFieldError(
+            unknown[0], f"unknown field (known: {', '.join(SESSION_FIELDS)})"
+        )
     stamp = _text(data, "authenticated_at", required=True)
     try:
         authenticated_at = parse_timestamp(stamp)
@@ -267,14 +261,7 @@ def load_sessions(
     """
     file = Path(path)
     origin = str(file)
-    text = read_utf8(file)
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as error:
-        message = error.msg[0].lower() + error.msg[1:]
-        raise DataFileError(
-            message, text, Span(error.pos, error.pos + 1), origin=origin
-        ) from None
+    text, data = read_json(file)
     sessions = []
     found = _offsets(text, data, origin)
     for number, (item, start, _) in enumerate(found, start=1):
