@@ -1082,10 +1082,10 @@ def main(argv: list[str] | None = None) -> int:
     bench = Bench(workload, config.workers)
     bench.world.engine()  # compile the policy once, outside the timers
 
-    bench.bulk("sequential", ACCESS_ONLY, repeats=config.repeats)
-    bench.bulk("sequential", ALL_TYPES)
-    bench.what_if("what-if, sequential", pool=False)
+    # Each pool run comes right after its sequential counterpart, so that other
+    # work on the machine, if any, weighs on both alike.
     pool = f"pool of {config.workers}"
+    bench.bulk("sequential", ACCESS_ONLY, repeats=config.repeats)
     bench.bulk(
         f"{pool}, first run (pool start included)",
         ACCESS_ONLY,
@@ -1102,7 +1102,9 @@ def main(argv: list[str] | None = None) -> int:
                     pool=True,
                     shard_size=size,
                 )
+        bench.bulk("sequential", ALL_TYPES)
         bench.bulk(f"{pool}, warm", ALL_TYPES, pool=True)
+        bench.what_if("what-if, sequential", pool=False)
         bench.what_if(f"what-if, {pool}", pool=True)
         sampled = bench.check_rows()
     finally:
