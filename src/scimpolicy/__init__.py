@@ -6,6 +6,15 @@ and may move.
 
 from __future__ import annotations
 
+from scimpolicy.cases import (
+    Case,
+    CaseReport,
+    CaseResult,
+    RuleCoverage,
+    load_cases,
+    run_case_files,
+    run_cases,
+)
 from scimpolicy.errors import (
     DataFileError,
     Diagnostic,
@@ -119,6 +128,9 @@ __all__ = [
     "Address",
     "AdvanceTime",
     "ApplicationSegment",
+    "Case",
+    "CaseReport",
+    "CaseResult",
     "Change",
     "ChangeError",
     "CompiledPolicy",
@@ -174,6 +186,7 @@ __all__ = [
     "ResourceNotFoundError",
     "Row",
     "Rule",
+    "RuleCoverage",
     "RuleSet",
     "RuleStatus",
     "RuleTrace",
@@ -204,6 +217,7 @@ __all__ = [
     "format_criteria",
     "format_policy",
     "interpret",
+    "load_cases",
     "load_directory",
     "load_policy",
     "load_policy_file",
@@ -215,6 +229,8 @@ __all__ = [
     "parse_policy",
     "readiness",
     "render_filter",
+    "run_case_files",
+    "run_cases",
     "what_if",
 ]
 
