@@ -565,11 +565,19 @@ class Bench:
                 None,
             )
             progress(f"  first difference at row {first}")
-        every = "every session" if step == 1 else f"every {step:,}th session"
+        every = "every session" if step == 1 else f"every {ordinal(step)} session"
         return (
             f"{every} ({len(chosen):,} sessions, "
             f"{len(sequential):,} rows, all three types, shards of {DEFAULT_SHARD})"
         )
+
+
+def ordinal(number: int) -> str:
+    """``2nd``, ``20th``, ``21st``."""
+    suffix = "th"
+    if number % 100 not in (11, 12, 13):
+        suffix = {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+    return f"{number:,}{suffix}"
 
 
 def kinds(types: Sequence[PolicyType]) -> str:
