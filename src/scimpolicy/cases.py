@@ -25,7 +25,7 @@ from scimpolicy._text import did_you_mean, stamp
 from scimpolicy.errors import DataFileError, ScimPolicyError
 from scimpolicy.policy.decisions import Decision, RuleStatus
 from scimpolicy.policy.engine import Engine
-from scimpolicy.policy.facts import CLIENT_TYPES, PLATFORMS
+from scimpolicy.policy.facts import CLIENT_TYPES, PLATFORMS, is_client_type
 from scimpolicy.policy.nodes import (
     AccessAction,
     ForwardingAction,
@@ -331,10 +331,7 @@ def _context(reader: _Reader) -> dict[str, Any]:
     found: dict[str, Any] = {}
     client = reader.text("client_type")
     if client is not None:
-        if (
-            client.casefold() not in CLIENT_TYPES
-            and client not in CLIENT_TYPES.values()
-        ):
+        if not is_client_type(client):
             raise reader.error(
                 "client_type",
                 f"`client_type`: unknown client type `{client}`"

@@ -28,7 +28,7 @@ from scimpolicy.cli._common import (
     world,
 )
 from scimpolicy.policy.decisions import Decision
-from scimpolicy.policy.facts import CLIENT_TYPES, PLATFORMS
+from scimpolicy.policy.facts import CLIENT_TYPES, PLATFORMS, is_client_type
 from scimpolicy.policy.nodes import PolicyType
 from scimpolicy.scim.directory import Directory
 from scimpolicy.workspace.sessions import Session
@@ -57,9 +57,8 @@ _BOOLEANS: Final = {"true": True, "false": False}
 
 
 def _client_type(text: str) -> str:
-    folded = text.casefold()
-    if folded in CLIENT_TYPES or folded in CLIENT_TYPES.values():
-        return folded
+    if is_client_type(text):
+        return text.casefold()
     raise argparse.ArgumentTypeError(
         f"unknown client type `{text}`"
         + (did_you_mean(text, CLIENT_TYPES) or f" (known: {', '.join(CLIENT_TYPES)})")

@@ -21,7 +21,7 @@ from scimpolicy.cli._common import (
 )
 from scimpolicy.errors import PolicyCheckError, PolicySyntaxError, Severity
 from scimpolicy.policy.checker import check_policy
-from scimpolicy.policy.facts import CLIENT_TYPES
+from scimpolicy.policy.facts import CLIENT_TYPES, is_client_type
 from scimpolicy.policy.nodes import PolicyType
 from scimpolicy.policy.parser import parse_policy
 from scimpolicy.whatif.bulk import Population, TerminalProgress
@@ -125,8 +125,7 @@ def population(args: argparse.Namespace, world: World) -> Population:
                 f"{', '.join(world.applications())})"
             )
     if args.client_types:
-        names = {*CLIENT_TYPES, *CLIENT_TYPES.values()}
-        unknown = [t for t in args.client_types if t.casefold() not in names]
+        unknown = [t for t in args.client_types if not is_client_type(t)]
         if unknown:
             raise UsageError(
                 f"unknown client type `{unknown[0]}` (client types: "

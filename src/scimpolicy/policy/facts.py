@@ -36,6 +36,7 @@ __all__ = [
     "Gates",
     "Reader",
     "canonical",
+    "is_client_type",
     "is_multi_valued",
     "reader",
     "scalar_reader",
@@ -57,7 +58,16 @@ CLIENT_TYPES: Final = {
     "branch_connector": "zpn_client_type_branch_connector",
     "vdi": "zpn_client_type_vdi",
 }
+_CLIENT_TYPE_VALUES: Final = frozenset(CLIENT_TYPES.values())
 PLATFORMS: Final = ("mac", "ios", "windows", "android", "linux")
+
+
+def is_client_type(text: str) -> bool:
+    """Whether *text* names a ZPA client type: a short name (``web_browser``) or the
+    API's value (``zpn_client_type_exporter``), in any case."""
+    folded = text.casefold()
+    return folded in CLIENT_TYPES or folded in _CLIENT_TYPE_VALUES
+
 
 Reader = Callable[["Facts"], tuple[Any, ...]]
 """Gives the values a reference has for one request (empty: absent)."""

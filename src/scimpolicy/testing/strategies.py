@@ -43,7 +43,7 @@ except ImportError as error:  # pragma: no cover - only without hypothesis
 from scimpolicy.errors import Severity
 from scimpolicy.policy.checker import check_policy
 from scimpolicy.policy.decisions import Request
-from scimpolicy.policy.facts import CLIENT_TYPES, PLATFORMS
+from scimpolicy.policy.facts import CLIENT_TYPES, PLATFORMS, is_client_type
 from scimpolicy.policy.nodes import (
     AccessAction,
     Action,
@@ -434,7 +434,7 @@ def _valid(ref: Ref, value: Literal) -> bool:
         return boolean and isinstance(value, bool)
     folded = value.casefold()
     if ref.kind is Namespace.CLIENT_TYPE:
-        return folded in CLIENT_TYPES or folded in CLIENT_TYPES.values()
+        return is_client_type(folded)
     if ref.kind is Namespace.PLATFORM:
         return folded in PLATFORMS
     if ref.kind is Namespace.COUNTRY:

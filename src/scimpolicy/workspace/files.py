@@ -19,7 +19,7 @@ from typing import Any, Final
 
 from scimpolicy._text import read_utf8
 from scimpolicy.errors import DataFileError, Span
-from scimpolicy.policy.facts import CLIENT_TYPES
+from scimpolicy.policy.facts import CLIENT_TYPES, is_client_type
 from scimpolicy.policy.loader import load_policy
 from scimpolicy.policy.tenant import (
     ApplicationSegment,
@@ -313,7 +313,7 @@ def load_workspace(path: str | Path) -> World:
         else ("client_connector",)
     )
     for value in types:
-        if value.casefold() not in CLIENT_TYPES and value not in CLIENT_TYPES.values():
+        if not is_client_type(value):
             raise top.error(
                 "presence_client_types",
                 f"`presence_client_types`: unknown client type `{value}` (known: "
