@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import shlex
 import shutil
 import tomllib
 from pathlib import Path
@@ -15,9 +14,9 @@ from typing import Any
 import pytest
 
 from scimpolicy.cli import _bulk, _common, main
-from scimpolicy.cli._common import Command
 from scimpolicy.workspace.files import load_workspace
 from scimpolicy.workspace.world import World
+from tests.cli.support import epilog_examples
 
 ROOT = Path(__file__).parents[2]
 ACME = ROOT / "examples" / "acme"
@@ -370,18 +369,6 @@ def test_sessions_that_are_not_json(
 
 
 # -- help and the examples it gives --------------------------------------------------------
-
-
-def epilog_examples(command: Command) -> list[list[str]]:
-    """The command lines of *command*'s examples epilog, without the program name."""
-    text = command.examples.replace("\\\n", " ")
-    found = []
-    for line in text.splitlines():
-        if line.strip().startswith("scimpolicy "):
-            argv = shlex.split(line)
-            assert argv[:2] == ["scimpolicy", command.name]
-            found.append(argv[1:])
-    return found
 
 
 def test_help_shows_the_examples(capsys: pytest.CaptureFixture[str]) -> None:

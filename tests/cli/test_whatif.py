@@ -4,7 +4,6 @@ from options, scenario and policy files, exit codes, and errors without tracebac
 from __future__ import annotations
 
 import json
-import shlex
 import shutil
 import tomllib
 from pathlib import Path
@@ -13,9 +12,9 @@ from typing import Any
 import pytest
 
 from scimpolicy.cli import _common, _whatif, main
-from scimpolicy.cli._common import Command
 from scimpolicy.workspace.files import load_workspace
 from scimpolicy.workspace.world import World
+from tests.cli.support import epilog_examples
 
 ROOT = Path(__file__).parents[2]
 ACME = ROOT / "examples" / "acme"
@@ -606,18 +605,6 @@ def test_a_policy_file_with_a_check_error(
 
 
 # -- help and the examples it gives ------------------------------------------------------
-
-
-def epilog_examples(command: Command) -> list[list[str]]:
-    """The command lines of *command*'s examples epilog, without the program name."""
-    text = command.examples.replace("\\\n", " ")
-    found = []
-    for line in text.splitlines():
-        if line.strip().startswith("scimpolicy "):
-            argv = shlex.split(line)
-            assert argv[:2] == ["scimpolicy", command.name]
-            found.append(argv[1:])
-    return found
 
 
 def test_help_shows_the_examples(capsys: pytest.CaptureFixture[str]) -> None:
