@@ -17,6 +17,8 @@ other module can raise these errors.
     ├── PolicyCheckError(ScimPolicyError, ValueError)  a policy with error diagnostics
     ├── LoadError(ScimPolicyError, ValueError)    a resource of a bulk import rejected:
     │                                             kind, index, and the SCIM error
+    ├── StoreError(ScimPolicyError)               a SCIM server's data folder that
+    │                                             cannot be used (corrupt, in use)
     └── ScimError(ScimPolicyError)                RFC 7644 §3.12: status, scim_type,
                                                   detail
         ├── InvalidSyntaxError                    400 invalidSyntax
@@ -58,6 +60,7 @@ __all__ = [
     "Severity",
     "SourceError",
     "Span",
+    "StoreError",
     "TooManyError",
     "UniquenessError",
 ]
@@ -238,6 +241,11 @@ class LoadError(ScimPolicyError, ValueError):
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (type(self), (self.kind, self.index, self.cause))
+
+
+class StoreError(ScimPolicyError):
+    """A SCIM server's data folder that cannot be opened: corrupt, from a newer
+    version, or in use by another server. Nothing was loaded."""
 
 
 class ScimError(ScimPolicyError):

@@ -22,6 +22,7 @@ from scimpolicy.cli import (
     _filter,
     _fmt,
     _readiness,
+    _serve,
     _test,
     _whatif,
 )
@@ -43,6 +44,7 @@ COMMANDS: Final[tuple[Command, ...]] = (
     _bulk.COMMAND,
     _readiness.COMMAND,
     _test.COMMAND,
+    _serve.COMMAND,
 )
 
 

@@ -46,18 +46,21 @@ from scimpolicy.scim.query import Query, make_query
 from scimpolicy.scim.schema import GROUP, USER, ResourceType
 from scimpolicy.scim.serde import (
     CanonicalDoc,
+    format_datetime,
     normalize,
     structure_group,
     structure_user,
     to_canonical,
     to_json,
 )
-from scimpolicy.scim.state import State
+from scimpolicy.scim.state import Changes, State
 
 __all__ = [
+    "Changes",
     "Directory",
     "GroupRef",
     "IgnoredAttributeWarning",
+    "to_record",
 ]
 
 
@@ -142,7 +145,11 @@ class Directory:
     def _writable(self) -> State:
         """The state to write to, copied first if it is shared with a fork."""
         if not self._owned:
-            self._state = self._state.copy()
+            shared = self._state
+            self._state = shared.copy()
+            # A transaction under way goes on recording in the copy, not in the state
+            # the fork keeps.
+            self._state.changes, shared.changes = shared.changes, None
             self._owned = True
         return self._state
 
@@ -419,6 +426,123 @@ class Directory:
             )
         )
 
+    # -- storage -----------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[Changes]:
+        """Hold the write lock for a group of writes and record what they change.
+
+        This is the hook for durable storage: after the writes inside the block,
+        :attr:`Changes.users` and :attr:`Changes.groups` name every resource they
+        touched (deleting a user also rewrites the groups that listed it), so a backend
+        persists exactly those, as :func:`to_record` of the current resource or a
+        deletion. If the block raises (a write was refused, or persisting it failed)
+        every write made inside is undone: the directory is exactly as before.
+        """
+        with self._lock:
+            state = self._writable()
+            if state.changes is not None:
+                raise RuntimeError("directory transactions do not nest")
+            changes = Changes(state.version)
+            state.changes = changes
+            try:
+                yield changes
+            except BaseException:
+                self._undo(changes)
+                raise
+            finally:
+                self._state.changes = None
+
+    def _undo(self, changes: Changes) -> None:
+        state = self._state
+        state.changes = None
+        for user_id in changes.users:
+            if (user := state.users.get(user_id)) is not None:
+                state.drop_user(user)
+        for group_id in changes.groups:
+            if (group := state.groups.get(group_id)) is not None:
+                state.drop_group(group)
+        for before_user in changes.users.values():
+            if before_user is not None:
+                state.put_user(before_user)
+        for before_group in changes.groups.values():
+            if before_group is not None:
+                state.put_group(before_group)
+        state.version = changes.version
+
+    @classmethod
+    def from_records(
+        cls,
+        users: Iterable[dict[str, Any]] = (),
+        groups: Iterable[dict[str, Any]] = (),
+        **options: Any,
+    ) -> Directory:
+        """Rebuild a directory from :func:`to_record` output, keeping ids and ``meta``.
+
+        Unlike :meth:`import_resources`, versions and timestamps are those recorded,
+        so ETags a client holds stay valid across a restart. Every record is checked
+        as a write would check it (types, unique ``userName``, existing members);
+        :class:`~scimpolicy.errors.LoadError` names the first bad one. *options* are
+        the constructor's.
+        """
+        directory = cls(**options)
+        state = directory._state
+        for index, record in enumerate(users):
+            with _at("users", index):
+                doc = directory._normalize(record, USER)
+                user_id = directory._given_id(state, record)
+                if doc["userName"].casefold() in state.user_names:
+                    raise _name_taken(doc["userName"])
+                meta = directory._recorded_meta(record, USER, user_id)
+                state.put_user(structure_user(doc, user_id, meta))
+        pending: list[tuple[int, Group, CanonicalDoc]] = []
+        for index, record in enumerate(groups):
+            with _at("groups", index):
+                doc = directory._normalize(record, GROUP)
+                group_id = directory._given_id(state, record)
+                meta = directory._recorded_meta(record, GROUP, group_id)
+                group = structure_group({**doc, "members": []}, group_id, meta)
+                state.put_group(group)
+                pending.append((index, group, doc))
+        for index, group, doc in pending:
+            with _at("groups", index):
+                members = directory._checked_members(state, doc, group.id)
+                state.put_group(attrs.evolve(group, members=members), group)
+        return directory
+
+    def _recorded_meta(
+        self, record: dict[str, Any], resource_type: ResourceType, resource_id: str
+    ) -> Meta:
+        meta = record.get("meta")
+        if not isinstance(meta, dict):
+            raise InvalidValueError("`meta`: expected an object")
+        moments: list[datetime] = []
+        for key in ("created", "lastModified"):
+            text = meta.get(key)
+            try:
+                moment = datetime.fromisoformat(text) if isinstance(text, str) else None
+            except ValueError:
+                moment = None
+            if moment is None or moment.tzinfo is None:
+                raise InvalidValueError(
+                    f"`meta.{key}`: expected a date and time with a UTC offset"
+                )
+            moments.append(moment)
+        version = meta.get("version")
+        number = _version_number(version)
+        if number is None:
+            raise InvalidValueError('`meta.version`: expected W/"<number>"')
+        state = self._state
+        state.version = max(state.version, number)
+        created, modified = moments
+        return Meta(
+            resource_type.name,
+            created,
+            created if modified == created else modified,
+            f'W/"{number}"',
+            self._ref(resource_type, resource_id),
+        )
+
     # -- bulk import -------------------------------------------------------------------
 
     def import_resources(
@@ -636,6 +760,28 @@ def _at(kind: str, index: int) -> Iterator[None]:
         yield
     except ScimError as error:
         raise LoadError(kind, index, error) from error
+
+
+def to_record(resource: User | Group) -> dict[str, Any]:
+    """The stored form of a resource: its canonical attributes (``password`` included),
+    ``id`` and ``meta``; :meth:`Directory.from_records` reads it back."""
+    meta = resource.meta
+    return {
+        "id": resource.id,
+        **to_canonical(resource),
+        "meta": {
+            "created": format_datetime(meta.created),
+            "lastModified": format_datetime(meta.last_modified),
+            "version": meta.version,
+        },
+    }
+
+
+def _version_number(version: object) -> int | None:
+    if not isinstance(version, str):
+        return None
+    digits = version.removeprefix("W/").strip('"')
+    return int(digits) if digits.isdigit() and digits.isascii() else None
 
 
 def _check_version(meta: Meta, if_match: str | None) -> None:

@@ -200,6 +200,10 @@ class _Applier:
                         f"`{self.where}`: `{key}` must be an object"
                     )
                 for name, sub_value in item.items():
+                    if name == "schemas":
+                        # A whole extension object as a client model serialises it
+                        # (scim2-tester does): `schemas` is not an attribute.
+                        continue
                     qualified = f"{schema.id}:{name}"
                     self.at_path(self.parse_key(qualified), sub_value, qualified)
                 continue

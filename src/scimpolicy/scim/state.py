@@ -19,9 +19,19 @@ from scimpolicy.scim.filter_nodes import And, Compare, CompareOp, Filter, Or
 from scimpolicy.scim.models import Group, User
 from scimpolicy.scim.schema import USER, ResourceType
 
-__all__ = ["State"]
+__all__ = ["Changes", "State"]
 
 _INDEXED: Final = {"id": "id", "username": "userName", "externalid": "externalId"}
+
+
+@attrs.define
+class Changes:
+    """What the writes of one transaction touched: each resource as it was before its
+    first change in the transaction (``None`` for one the transaction created)."""
+
+    version: int
+    users: dict[str, User | None] = attrs.Factory(dict)
+    groups: dict[str, Group | None] = attrs.Factory(dict)
 
 
 @attrs.define
@@ -36,6 +46,8 @@ class State:
     version: int = 0
     # Derived, cleared by every group write: member -> names of all its groups.
     group_names: dict[str, frozenset[str]] = attrs.Factory(dict)
+    # Set while a transaction records its writes (never shared by a copy).
+    changes: Changes | None = None
 
     def copy(self) -> State:
         """A shallow, independent copy (the models inside are immutable)."""
@@ -52,6 +64,8 @@ class State:
 
     def put_user(self, user: User, previous: User | None = None) -> None:
         """Store *user*, replacing *previous* (the same user before the change)."""
+        if self.changes is not None:
+            self.changes.users.setdefault(user.id, previous)
         if previous is not None:
             self._unindex_user(previous)
         self.users[user.id] = user
@@ -61,12 +75,16 @@ class State:
 
     def drop_user(self, user: User) -> None:
         """Remove *user* (callers first remove it from its groups)."""
+        if self.changes is not None:
+            self.changes.users.setdefault(user.id, user)
         self._unindex_user(user)
         del self.users[user.id]
 
     def put_group(self, group: Group, previous: Group | None = None) -> None:
         """Store *group*, replacing *previous* (the same group before the change)."""
         self.group_names.clear()
+        if self.changes is not None:
+            self.changes.groups.setdefault(group.id, previous)
         if previous is not None:
             self._unindex_group(previous)
         self.groups[group.id] = group
@@ -78,6 +96,8 @@ class State:
     def drop_group(self, group: Group) -> None:
         """Remove *group* (callers first remove it from groups that nest it)."""
         self.group_names.clear()
+        if self.changes is not None:
+            self.changes.groups.setdefault(group.id, group)
         self._unindex_group(group)
         del self.groups[group.id]
 
