@@ -195,6 +195,7 @@ def _announce(
         print(f"  {name}: {base}{scim_path(name)}  ({users} users, {groups} groups)")
         if name in made:
             print(f"    bearer token (shown once, keep it now): {made[name]}")
+    print(f"serving on {args.host} port {args.port} (Ctrl-C stops)")
     if not _is_loopback(args.host) and not args.tls_cert:
         print(
             "warning: listening beyond this machine over plain HTTP: bearer tokens "

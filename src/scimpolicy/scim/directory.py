@@ -121,6 +121,7 @@ class Directory:
         self._lock = threading.RLock()
         self._state = State()
         self._owned = True
+        self._recording: Changes | None = None  # this directory's transaction
 
     # -- forks -------------------------------------------------------------------------
 
@@ -139,6 +140,7 @@ class Directory:
             other._lock = threading.RLock()  # noqa: SLF001
             other._state = self._state  # noqa: SLF001
             other._owned = False  # noqa: SLF001
+            other._recording = None  # noqa: SLF001  a transaction stays with its directory
             self._owned = False
             return other
 
@@ -147,9 +149,10 @@ class Directory:
         if not self._owned:
             shared = self._state
             self._state = shared.copy()
-            # A transaction under way goes on recording in the copy, not in the state
-            # the fork keeps.
-            self._state.changes, shared.changes = shared.changes, None
+            # This directory's transaction under way goes on recording in the copy, not
+            # in the state the fork keeps; a fork that writes records nothing of it.
+            if self._recording is not None and shared.changes is self._recording:
+                self._state.changes, shared.changes = shared.changes, None
             self._owned = True
         return self._state
 
@@ -428,6 +431,11 @@ class Directory:
 
     # -- storage -----------------------------------------------------------------------
 
+    @property
+    def version(self) -> int:
+        """The version counter: the number in the newest ``meta.version`` given out."""
+        return self._state.version
+
     @contextlib.contextmanager
     def transaction(self) -> Iterator[Changes]:
         """Hold the write lock for a group of writes and record what they change.
@@ -440,22 +448,30 @@ class Directory:
         every write made inside is undone: the directory is exactly as before.
         """
         with self._lock:
-            state = self._writable()
-            if state.changes is not None:
+            if self._recording is not None:
                 raise RuntimeError("directory transactions do not nest")
+            state = self._writable()
             changes = Changes(state.version)
-            state.changes = changes
+            state.changes = self._recording = changes
             try:
                 yield changes
             except BaseException:
                 self._undo(changes)
                 raise
             finally:
-                self._state.changes = None
+                self._state.changes = self._recording = None
 
     def _undo(self, changes: Changes) -> None:
-        state = self._state
+        state = self._writable()  # never in a state a fork taken meanwhile shares
         state.changes = None
+        # The listing order to restore: as recorded before the first deletion, or else
+        # the present one (a write keeps a resource's place; a creation appends).
+        user_order = changes.user_order
+        if user_order is None and changes.users:
+            user_order = list(state.users)
+        group_order = changes.group_order
+        if group_order is None and changes.groups:
+            group_order = list(state.groups)
         for user_id in changes.users:
             if (user := state.users.get(user_id)) is not None:
                 state.drop_user(user)
@@ -468,6 +484,12 @@ class Directory:
         for before_group in changes.groups.values():
             if before_group is not None:
                 state.put_group(before_group)
+        if user_order is not None:
+            state.users = {i: state.users[i] for i in user_order if i in state.users}
+        if group_order is not None:
+            state.groups = {
+                i: state.groups[i] for i in group_order if i in state.groups
+            }
         state.version = changes.version
 
     @classmethod
@@ -475,18 +497,23 @@ class Directory:
         cls,
         users: Iterable[dict[str, Any]] = (),
         groups: Iterable[dict[str, Any]] = (),
+        *,
+        version: int = 0,
         **options: Any,
     ) -> Directory:
         """Rebuild a directory from :func:`to_record` output, keeping ids and ``meta``.
 
         Unlike :meth:`import_resources`, versions and timestamps are those recorded,
-        so ETags a client holds stay valid across a restart. Every record is checked
-        as a write would check it (types, unique ``userName``, existing members);
-        :class:`~scimpolicy.errors.LoadError` names the first bad one. *options* are
-        the constructor's.
+        so ETags a client holds stay valid across a restart. *version* is the version
+        counter to go on from (the store keeps it: the highest version recorded may
+        belong to a resource deleted since, and must not be given out again). Every
+        record is checked as a write would check it (types, unique ``userName``,
+        existing members); :class:`~scimpolicy.errors.LoadError` names the first bad
+        one. *options* are the constructor's.
         """
         directory = cls(**options)
         state = directory._state
+        state.version = version
         for index, record in enumerate(users):
             with _at("users", index):
                 doc = directory._normalize(record, USER)
@@ -560,6 +587,8 @@ class Directory:
         """
         with self._lock:
             work = self.fork()
+            # Inside a transaction, the import's writes are recorded in it.
+            work._recording = self._recording  # noqa: SLF001  same class
             for index, payload in enumerate(users):
                 with _at("users", index):
                     work._restore_user(payload)  # noqa: SLF001  same class

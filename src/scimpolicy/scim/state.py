@@ -32,6 +32,10 @@ class Changes:
     version: int
     users: dict[str, User | None] = attrs.Factory(dict)
     groups: dict[str, Group | None] = attrs.Factory(dict)
+    # The ids in listing order just before the transaction's first deletion of a user
+    # (group), so that undoing it puts the deleted one back in its place.
+    user_order: list[str] | None = attrs.field(default=None, eq=False, repr=False)
+    group_order: list[str] | None = attrs.field(default=None, eq=False, repr=False)
 
 
 @attrs.define
@@ -77,6 +81,8 @@ class State:
         """Remove *user* (callers first remove it from its groups)."""
         if self.changes is not None:
             self.changes.users.setdefault(user.id, user)
+            if self.changes.user_order is None:
+                self.changes.user_order = list(self.users)
         self._unindex_user(user)
         del self.users[user.id]
 
@@ -98,6 +104,8 @@ class State:
         self.group_names.clear()
         if self.changes is not None:
             self.changes.groups.setdefault(group.id, group)
+            if self.changes.group_order is None:
+                self.changes.group_order = list(self.groups)
         self._unindex_group(group)
         del self.groups[group.id]
 

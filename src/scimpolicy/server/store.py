@@ -43,7 +43,8 @@ _FORMAT: Final = 1  # PRAGMA user_version of the databases this code writes
 _SCHEMA: Final = """
 CREATE TABLE IF NOT EXISTS idp (
     name TEXT PRIMARY KEY,
-    token_sha256 TEXT
+    token_sha256 TEXT,
+    version INTEGER NOT NULL DEFAULT 0  -- the directory's version counter
 );
 CREATE TABLE IF NOT EXISTS resource (
     idp TEXT NOT NULL REFERENCES idp(name),
@@ -75,6 +76,7 @@ class Store:
         self._database = database
         self._options = directory_options
         self._write_lock = threading.Lock()
+        self._closed = False
 
     @classmethod
     def open(
@@ -95,16 +97,21 @@ class Store:
         :raises StoreError: the folder is in use, corrupt, or from a newer format.
         """
         options = {**directory_options, "base_url": base_url}
+        names = list(idps)
+        for name in names:  # all checked before the folder is touched
+            _check_idp_name(name)
         database = None if folder is None else _Database.open(Path(folder))
         try:
             directories: dict[str, Directory] = {}
             digests: dict[str, str | None] = {}
             if database is not None:
-                for name, digest, users, groups in database.load():
-                    directories[name] = _rebuild(database, name, users, groups, options)
+                for name, digest, version, users, groups in database.load():
+                    directories[name] = _rebuild(
+                        database, name, users, groups, {**options, "version": version}
+                    )
                     digests[name] = digest
             store = cls(directories, digests, database, options)
-            for name in idps:
+            for name in names:
                 if name not in directories:
                     store.add_idp(name)
         except BaseException:
@@ -120,7 +127,9 @@ class Store:
         self.close()
 
     def close(self) -> None:
-        """Release the folder (the in-memory data stays readable)."""
+        """Release the folder. The data stays readable; writes are refused, since
+        they could no longer be made durable."""
+        self._closed = True
         if self._database is not None:
             self._database.close()
             self._database = None
@@ -139,6 +148,7 @@ class Store:
         """Add an identity provider with an empty directory and no token yet."""
         _check_idp_name(name)
         with self._write_lock:
+            self._check_open()
             if name in self._directories:
                 raise ValueError(f"identity provider `{name}` exists already")
             if self._database is not None:
@@ -160,10 +170,15 @@ class Store:
         """
         directory = self._directories[idp]
         with self._write_lock, directory.transaction() as changes:
+            self._check_open()
             result = operation(directory)
             if self._database is not None and (changes.users or changes.groups):
                 self._database.save(idp, directory, changes)
             return result
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise StoreError("the store is closed: no more writes")
 
     # -- tokens ------------------------------------------------------------------
 
@@ -177,6 +192,7 @@ class Store:
         token = tokens.new_token()
         digest = tokens.digest(token)
         with self._write_lock:
+            self._check_open()
             if self._database is not None:
                 self._database.save_token(idp, digest)
             self._digests[idp] = digest
@@ -278,18 +294,25 @@ class _Database:
 
     def load(
         self,
-    ) -> Iterator[tuple[str, str | None, list[dict[str, Any]], list[dict[str, Any]]]]:
-        """Each IdP: name, token digest, user records, group records."""
-        for name, digest in self._connection.execute(
-            "SELECT name, token_sha256 FROM idp ORDER BY rowid"
-        ).fetchall():
-            found: dict[str, list[dict[str, Any]]] = {"User": [], "Group": []}
-            for kind, resource_id, body in self._connection.execute(
-                "SELECT kind, id, body FROM resource WHERE idp = ? ORDER BY rowid",
-                (name,),
-            ):
-                found[kind].append(self._record(name, kind, resource_id, body))
-            yield name, digest, found["User"], found["Group"]
+    ) -> Iterator[
+        tuple[str, str | None, int, list[dict[str, Any]], list[dict[str, Any]]]
+    ]:
+        """Each IdP: name, token digest, version counter, user and group records."""
+        try:
+            for name, digest, version in self._connection.execute(
+                "SELECT name, token_sha256, version FROM idp ORDER BY rowid"
+            ).fetchall():
+                found: dict[str, list[dict[str, Any]]] = {"User": [], "Group": []}
+                for kind, resource_id, body in self._connection.execute(
+                    "SELECT kind, id, body FROM resource WHERE idp = ? ORDER BY rowid",
+                    (name,),
+                ):
+                    found[kind].append(self._record(name, kind, resource_id, body))
+                yield name, digest, version, found["User"], found["Group"]
+        except sqlite3.Error as error:  # a SQLite file, but not one of ours
+            raise StoreError(
+                f"{self.path}: not a usable scimpolicy store: {error}"
+            ) from error
 
     def _record(
         self, idp: str, kind: str, resource_id: str, body: str
@@ -318,6 +341,9 @@ class _Database:
 
     def save(self, idp: str, directory: Directory, changes: Changes) -> None:
         with self._transaction() as connection:
+            connection.execute(
+                "UPDATE idp SET version = ? WHERE name = ?", (directory.version, idp)
+            )
             for kind, ids, current in (
                 ("User", changes.users, directory.user),
                 ("Group", changes.groups, directory.group),
@@ -331,9 +357,12 @@ class _Database:
                             (idp, kind, resource_id),
                         )
                     else:
+                        # An upsert keeps the row's rowid, so a reload lists the
+                        # resources in the order memory does (REPLACE moves it last).
                         connection.execute(
-                            "INSERT OR REPLACE INTO resource (idp, kind, id, body)"
-                            " VALUES (?, ?, ?, ?)",
+                            "INSERT INTO resource (idp, kind, id, body)"
+                            " VALUES (?, ?, ?, ?) ON CONFLICT (idp, kind, id)"
+                            " DO UPDATE SET body = excluded.body",
                             (
                                 idp,
                                 kind,
@@ -348,10 +377,13 @@ class _Database:
         connection.execute("BEGIN IMMEDIATE")
         try:
             yield connection
+            connection.execute("COMMIT")
         except BaseException:
-            connection.execute("ROLLBACK")
+            # Also when COMMIT failed: SQLite may leave the transaction open
+            # (SQLITE_BUSY, SQLITE_FULL, SQLITE_IOERR), and the next BEGIN would fail.
+            if connection.in_transaction:
+                connection.execute("ROLLBACK")
             raise
-        connection.execute("COMMIT")
 
 
 def _prepare(connection: sqlite3.Connection, path: Path) -> None:
