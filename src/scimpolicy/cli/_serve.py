@@ -26,8 +26,8 @@ __all__ = ["COMMAND"]
 _EXAMPLES: Final = """\
 examples:
   scimpolicy serve --idp Okta --idp Entra
-  scimpolicy serve --data /var/lib/scimpolicy --idp Okta --new-token Okta
-  scimpolicy serve --data ./scim-data --tenant examples/acme --port 8443 \\
+  scimpolicy serve --data scim-data --idp Okta --new-token Okta
+  scimpolicy serve --data scim-data --tenant examples/acme --seed --port 8443 \\
       --tls-cert cert.pem --tls-key key.pem --public-url https://scim.example.com:8443
 """
 
@@ -111,7 +111,10 @@ def _run(args: argparse.Namespace) -> int:
     tenant = load_workspace(args.tenant).tenant if args.tenant else None
     named = [idp.name for idp in tenant.idps] if tenant is not None else []
     idps = list(dict.fromkeys([*named, *args.idp]))
-    store = Store.open(args.data, idps, base_url=args.public_url)
+    try:
+        store = Store.open(args.data, idps, base_url=args.public_url)
+    except ValueError as error:  # a name that cannot be an IdP's
+        raise UsageError(str(error)) from None
     try:
         if not store.idps:
             raise UsageError("nothing to serve: name an IdP with --idp or --tenant")

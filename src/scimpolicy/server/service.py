@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final
 from urllib.parse import parse_qsl, quote
 
@@ -33,11 +33,13 @@ import attrs
 from scimpolicy.errors import (
     InvalidSyntaxError,
     InvalidValueError,
+    PathSyntaxError,
     ResourceNotFoundError,
     ScimError,
 )
 from scimpolicy.scim.directory import Directory
 from scimpolicy.scim.projection import make_projection
+from scimpolicy.scim.query import make_query
 from scimpolicy.scim.schema import ENTERPRISE_USER, GROUP, USER, ResourceType
 from scimpolicy.server.store import Store
 
@@ -483,23 +485,42 @@ class _Call:
         """``POST /.search``: Users then Groups, one ListResponse (RFC 7644 §3.4.3).
 
         A filter attribute only one type has matches nothing of the other type
-        (§3.4.2.1); ``sortBy`` applies within each type, Users first.
+        (§3.4.2.1); ``sortBy`` applies within each type, Users first, and a type
+        without that attribute keeps its order (all its values are unassigned,
+        §3.4.2.3); ``attributes`` and ``excludedAttributes`` apply to the types that
+        have them (a type with none of the ``attributes`` returns only ``id``). Only
+        a name no type has is an error.
         """
         text = self.checked_filter(params.get("filter"))
         start = max(params.get("startIndex") or 1, 1)
         wanted = max(self.page_size(params.get("count")), 0)
+        sort_by = params.get("sortBy")
+        sorts = _known_per_type(
+            [sort_by] if sort_by and sort_by.strip() else [],
+            lambda resource_type, name: make_query(resource_type, sort_by=name),
+        )
+        attributes = _names(params.get("attributes"))
+        included = _known_per_type(attributes, make_projection)
+        if attributes:  # a type with none of them returns `id` (and `schemas`) only
+            included = {kind: names or ["id"] for kind, names in included.items()}
+        excluded = _known_per_type(
+            _names(params.get("excludedAttributes")), make_projection
+        )
         total = 0
         resources: list[dict[str, Any]] = []
         errors: list[ScimError] = []
-        for search in (self.directory.search_users, self.directory.search_groups):
+        for resource_type, search in (
+            (USER, self.directory.search_users),
+            (GROUP, self.directory.search_groups),
+        ):
             try:
                 found = search(
                     text,
                     count=None,
-                    sort_by=params.get("sortBy"),
+                    sort_by=next(iter(sorts[resource_type]), None),
                     sort_order=params.get("sortOrder") or "ascending",
-                    attributes=params.get("attributes"),
-                    excluded_attributes=params.get("excludedAttributes"),
+                    attributes=included[resource_type] or None,
+                    excluded_attributes=excluded[resource_type],
                 )
             except ScimError as error:
                 errors.append(error)
@@ -683,6 +704,33 @@ def _nesting(text: str) -> int:
         elif char in ")]":
             depth -= 1
     return deepest
+
+
+def _names(value: str | Sequence[str] | None) -> list[str]:
+    """The attribute paths of an ``attributes`` or ``excludedAttributes`` value."""
+    items = (value or "").split(",") if isinstance(value, str | None) else value
+    return [item.strip() for item in items if item.strip()]
+
+
+def _known_per_type(
+    names: Sequence[str], check: Callable[[ResourceType, str], object]
+) -> dict[ResourceType, list[str]]:
+    """Which of *names* each type of a root search has (*check* raises
+    :class:`PathSyntaxError` for a name a type lacks); a name that no type has
+    raises the Users' error."""
+    known: dict[ResourceType, list[str]] = {USER: [], GROUP: []}
+    for name in names:
+        errors: list[PathSyntaxError] = []
+        for resource_type, names_known in known.items():
+            try:
+                check(resource_type, name)
+            except PathSyntaxError as error:
+                errors.append(error)
+            else:
+                names_known.append(name)
+        if len(errors) == len(known):
+            raise errors[0]
+    return known
 
 
 _CORE_USER_GROUPS: Final = f"{USER.schema.id}:groups".casefold()
