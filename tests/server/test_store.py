@@ -38,7 +38,7 @@ from scimpolicy.errors import (
     UniquenessError,
 )
 from scimpolicy.scim.directory import Directory, to_record
-from scimpolicy.server.store import DATABASE_NAME, Store
+from scimpolicy.server.store import DATABASE_NAME, Store, read_directory
 from tests.scim.support import check_indexes, group, new_directory, patch, user
 
 IDP: Final = "okta"
@@ -784,3 +784,25 @@ def test_any_sequence_of_writes_reopens_as_it_was(
         # The counter goes on where it stopped, even past deleted resources' versions.
         assert reopened.version == live[1]
         assert reopened.version >= max(versions, default=0)
+
+
+# -- reading beside a running server --------------------------------------------------
+
+
+def test_read_directory_reads_what_a_running_server_committed(folder: Path) -> None:
+    with Store.open(folder, [IDP, "entra"]) as store:
+        ada = store.write(IDP, create_user("ada"))
+        read = read_directory(folder, IDP)
+        assert read.get_user(ada["id"]) == store.directory(IDP).get_user(ada["id"])
+        assert list(read_directory(folder, "entra").users()) == []
+        with pytest.raises(StoreError, match=r"no identity provider `nope`.*`okta`"):
+            read_directory(folder, "nope")
+    assert read.version == store.directory(IDP).version
+
+
+def test_read_directory_refuses_what_is_not_a_store(tmp_path: Path) -> None:
+    with pytest.raises(StoreError, match="no scimpolicy store here"):
+        read_directory(tmp_path, IDP)
+    (tmp_path / DATABASE_NAME).write_bytes(b"garbage" * 200)
+    with pytest.raises(StoreError, match="not a usable scimpolicy store"):
+        read_directory(tmp_path, IDP)

@@ -19,6 +19,8 @@ import pytest
 
 from scimpolicy.errors import DataFileError, PolicyCheckError, PolicySyntaxError
 from scimpolicy.policy.tenant import PortRange
+from scimpolicy.scim.directory import Directory
+from scimpolicy.server import Store
 from scimpolicy.workspace.files import TomlText, load_workspace, read_toml
 from scimpolicy.workspace.sessions import Session
 from scimpolicy.workspace.world import World
@@ -967,3 +969,54 @@ def test_a_toml_error_without_a_position_points_at_the_start(
         read_toml(path)
     assert caught.value.message == "something odd in 11 characters"
     assert (caught.value.lineno, caught.value.colno) == (1, 1)
+
+
+# -- a server's data folder as an IdP's directory ------------------------------------
+
+
+def test_a_directory_can_be_a_scim_server_data_folder(tmp_path: Path) -> None:
+    """`directory` may name the data folder of `scimpolicy serve`: the tenant then
+    decides on exactly what the IdP synced, read while the server holds the folder."""
+    folder = tenant_folder(tmp_path)
+    tenant = (folder / "tenant.toml").read_text(encoding="utf-8")
+    write(
+        folder / "tenant.toml",
+        tenant.replace('directory = "okta"', 'directory = "scim-data"'),
+    )
+    with Store.open(folder / "scim-data", ["Okta"]) as served:
+        ada = served.write(
+            "Okta", lambda d: d.create_user(scim_user("x", "ada@acme.example", "Eng"))
+        )
+        world = load_workspace(folder)  # the server still holds the folder
+        okta = world.tenant.idp("Okta")
+        assert okta is not None
+        user = okta.directory.user_by_name("ADA@acme.example")
+        assert user is not None
+        assert user.id == ada["id"]
+        assert isinstance(okta.directory, Directory)
+        assert okta.directory.get_user(ada["id"])["meta"] == ada["meta"]
+        served.write(
+            "Okta",
+            lambda d: d.create_user(scim_user("y", "bob@acme.example", "Sales")),
+        )
+        # A world is a snapshot: loading again sees the new write.
+        again = load_workspace(folder).tenant.idp("Okta")
+        assert again is not None
+        assert again.directory.user_by_name("bob@acme.example") is not None
+        assert okta.directory.user_by_name("bob@acme.example") is None
+
+
+def test_a_data_folder_without_the_idp_is_an_error_at_the_key(tmp_path: Path) -> None:
+    folder = tenant_folder(tmp_path)
+    tenant = (folder / "tenant.toml").read_text(encoding="utf-8")
+    write(
+        folder / "tenant.toml",
+        tenant.replace('directory = "okta"', 'directory = "scim-data"'),
+    )
+    with Store.open(folder / "scim-data", ["Entra"]):
+        pass
+    with pytest.raises(DataFileError) as caught:
+        load_workspace(folder)
+    message = str(caught.value)
+    assert "no identity provider `Okta` in this store (it has: `Entra`)" in message
+    assert caught.value.lineno == line_of(tenant, 'directory = "okta"')

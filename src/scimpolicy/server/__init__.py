@@ -7,7 +7,7 @@ application; ``scimpolicy serve`` runs it. See docs/scim-server.md.
 
 from scimpolicy.server.asgi import ScimApp
 from scimpolicy.server.service import HttpRequest, HttpResponse, Limits, ScimService
-from scimpolicy.server.store import Store, scim_path
+from scimpolicy.server.store import Store, read_directory, scim_path
 
 __all__ = [
     "HttpRequest",
@@ -16,5 +16,6 @@ __all__ = [
     "ScimApp",
     "ScimService",
     "Store",
+    "read_directory",
     "scim_path",
 ]

@@ -34,7 +34,7 @@ from scimpolicy.errors import LoadError, StoreError
 from scimpolicy.scim.directory import Changes, Directory, to_record
 from scimpolicy.server import tokens
 
-__all__ = ["DATABASE_NAME", "Store"]
+__all__ = ["DATABASE_NAME", "Store", "read_directory", "scim_path"]
 
 T = TypeVar("T")
 
@@ -214,6 +214,33 @@ def _options_for(options: dict[str, Any], idp: str) -> dict[str, Any]:
     return options
 
 
+def read_directory(
+    folder: str | os.PathLike[str], idp: str, **directory_options: Any
+) -> Directory:
+    """The directory of *idp* as a server's data *folder* holds it now.
+
+    Read-only and without the folder's lock, so it works while ``scimpolicy serve``
+    runs on that folder: this is how a tenant file evaluates policy on exactly what
+    the IdP synced (``directory = "<data folder>"`` in ``tenant.toml``).
+
+    :raises StoreError: no store in *folder*, no such IdP in it, or a corrupt store.
+    """
+    database = _Database.open_read_only(Path(folder))
+    try:
+        found = []
+        for name, _, version, users, groups in database.load():
+            if name == idp:
+                options = {**directory_options, "version": version}
+                return _rebuild(database, name, users, groups, options)
+            found.append(name)
+    finally:
+        database.close()
+    raise StoreError(
+        f"{database.path}: no identity provider `{idp}` in this store "
+        f"(it has: {', '.join(f'`{n}`' for n in found) or 'none'})"
+    )
+
+
 def scim_path(idp: str) -> str:
     """The path of an identity provider's SCIM base: ``/scim/<idp>/v2``."""
     return f"/scim/{quote(idp, safe='')}/v2"
@@ -250,7 +277,7 @@ class _Database:
     """The SQLite file of a data folder, held open (and locked) while serving."""
 
     def __init__(
-        self, folder: Path, lock: IO[bytes], connection: sqlite3.Connection
+        self, folder: Path, lock: IO[bytes] | None, connection: sqlite3.Connection
     ) -> None:
         self.folder = folder
         self.path = folder / DATABASE_NAME
@@ -288,9 +315,34 @@ class _Database:
             raise
         return cls(folder, lock, connection)
 
+    @classmethod
+    def open_read_only(cls, folder: Path) -> _Database:
+        """The database for reading beside a running server (no lock, no writes)."""
+        path = folder / DATABASE_NAME
+        if not path.is_file():
+            raise StoreError(f"{folder}: no scimpolicy store here (no {DATABASE_NAME})")
+        try:
+            connection = sqlite3.connect(
+                f"{path.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False
+            )
+        except sqlite3.Error as error:
+            raise StoreError(f"{path}: cannot be read: {error}") from error
+        try:
+            _check(connection, path)
+        except sqlite3.Error as error:
+            connection.close()
+            raise StoreError(
+                f"{path}: not a usable scimpolicy store: {error}"
+            ) from error
+        except BaseException:
+            connection.close()
+            raise
+        return cls(folder, None, connection)
+
     def close(self) -> None:
         self._connection.close()
-        self._lock_file.close()
+        if self._lock_file is not None:
+            self._lock_file.close()
 
     def load(
         self,
@@ -387,6 +439,18 @@ class _Database:
 
 
 def _prepare(connection: sqlite3.Connection, path: Path) -> None:
+    version = _check(connection, path)
+    connection.execute("PRAGMA journal_mode = WAL")
+    connection.execute("PRAGMA synchronous = FULL")
+    connection.execute("PRAGMA foreign_keys = ON")
+    if version == 0:
+        connection.executescript(
+            f"BEGIN; {_SCHEMA} PRAGMA user_version = {_FORMAT}; COMMIT;"
+        )
+
+
+def _check(connection: sqlite3.Connection, path: Path) -> int:
+    """Refuse a damaged database or a newer format; return the format (0: new)."""
     (status,) = connection.execute("PRAGMA quick_check").fetchone()
     if status != "ok":
         raise StoreError(f"{path}: the database is damaged: {status}")
@@ -396,13 +460,7 @@ def _prepare(connection: sqlite3.Connection, path: Path) -> None:
             f"{path}: written by a newer scimpolicy (format {version}, "
             f"this one reads up to {_FORMAT})"
         )
-    connection.execute("PRAGMA journal_mode = WAL")
-    connection.execute("PRAGMA synchronous = FULL")
-    connection.execute("PRAGMA foreign_keys = ON")
-    if version == 0:
-        connection.executescript(
-            f"BEGIN; {_SCHEMA} PRAGMA user_version = {_FORMAT}; COMMIT;"
-        )
+    return int(version)
 
 
 def _lock(folder: Path) -> IO[bytes]:

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from scimpolicy._text import read_utf8
-from scimpolicy.errors import DataFileError, Span
+from scimpolicy.errors import DataFileError, Span, StoreError
 from scimpolicy.policy.facts import CLIENT_TYPES, is_client_type
 from scimpolicy.policy.loader import load_policy
 from scimpolicy.policy.tenant import (
@@ -27,7 +27,9 @@ from scimpolicy.policy.tenant import (
     PortRange,
     Tenant,
 )
+from scimpolicy.scim.directory import Directory
 from scimpolicy.scim.loader import load_directory
+from scimpolicy.server.store import DATABASE_NAME, read_directory
 from scimpolicy.workspace.sessions import load_sessions, parse_timestamp
 from scimpolicy.workspace.world import World
 
@@ -252,7 +254,7 @@ def _idps(
                 "`scim_attributes_for_policy` is true (SCIM criteria count only for "
                 "sessions authenticated after it)",
             )
-        directory = load_directory(base / folder)
+        directory = _directory(reader, base / folder, name)
         idps.append(
             IdentityProvider(
                 name,
@@ -268,6 +270,17 @@ def _idps(
     if not idps:
         raise source.error("the tenant has no [[idp]] table; add one per IdP")
     return idps
+
+
+def _directory(reader: _Reader, folder: Path, idp: str) -> Directory:
+    """SCIM exports (``users.json``, ``groups.json``), or the data folder of
+    ``scimpolicy serve``: then the IdP's directory as it was synced."""
+    if (folder / DATABASE_NAME).is_file():
+        try:
+            return read_directory(folder, idp)
+        except StoreError as error:
+            raise reader.error("directory", str(error)) from None
+    return load_directory(folder)
 
 
 def _segments(source: TomlText, data: Mapping[str, Any]) -> list[ApplicationSegment]:
