@@ -763,6 +763,7 @@ def test_service_provider_config_advertises_what_is_supported(client: Client) ->
     assert config["sort"]["supported"] is True
     assert config["etag"]["supported"] is True
     assert config["bulk"]["supported"] is False
+    assert config["changePassword"]["supported"] is False  # no password is kept
     assert [s["type"] for s in config["authenticationSchemes"]] == ["oauthbearertoken"]
 
 

@@ -806,3 +806,24 @@ def test_read_directory_refuses_what_is_not_a_store(tmp_path: Path) -> None:
     (tmp_path / DATABASE_NAME).write_bytes(b"garbage" * 200)
     with pytest.raises(StoreError, match="not a usable scimpolicy store"):
         read_directory(tmp_path, IDP)
+
+
+def test_no_password_is_kept_in_memory_or_on_disk(folder: Path) -> None:
+    secret = "correct horse battery staple"  # noqa: S105  the value under test
+    with Store.open(folder, [IDP]) as store:
+        ada = store.write(
+            IDP, lambda d: d.create_user({**user("ada"), "password": secret})
+        )
+        store.write(
+            IDP,
+            lambda d: d.patch_user(
+                ada["id"],
+                patch({"op": "replace", "path": "password", "value": secret + "!"}),
+            ),
+        )
+        model = store.directory(IDP).user(ada["id"])
+        assert model is not None
+        assert model.password is None
+    assert secret.encode() not in (folder / DATABASE_NAME).read_bytes()
+    # A directory made outside a store keeps passwords, as before.
+    assert Directory().create_user({**user("bob"), "password": secret}) is not None

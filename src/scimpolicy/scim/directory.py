@@ -104,6 +104,9 @@ class Directory:
     :param ignore_unknown_extensions: drop attributes of unknown extension schemas
         instead of rejecting the payload with ``invalidSyntax``.
     :param id_factory: makes new resource ids (default: random UUIDs).
+    :param keep_passwords: keep the ``password`` a User payload carries. Off, it is
+        dropped on every write (the SCIM server's choice: ZPA authenticates with SAML
+        and never uses SCIM passwords, so none is kept in memory or on disk).
     """
 
     def __init__(
@@ -113,8 +116,10 @@ class Directory:
         base_url: str | None = None,
         ignore_unknown_extensions: bool = False,
         id_factory: Callable[[], str] | None = None,
+        keep_passwords: bool = True,
     ) -> None:
         self._clock = clock
+        self._keep_passwords = keep_passwords
         self._base_url = base_url.rstrip("/") if base_url else None
         self._ignore_unknown = ignore_unknown_extensions
         self._new_id = id_factory or _random_uuid
@@ -137,6 +142,7 @@ class Directory:
             other._base_url = self._base_url  # noqa: SLF001
             other._ignore_unknown = self._ignore_unknown  # noqa: SLF001
             other._new_id = self._new_id  # noqa: SLF001
+            other._keep_passwords = self._keep_passwords  # noqa: SLF001
             other._lock = threading.RLock()  # noqa: SLF001
             other._state = self._state  # noqa: SLF001
             other._owned = False  # noqa: SLF001
@@ -649,6 +655,8 @@ class Directory:
                 IgnoredAttributeWarning,
                 stacklevel=3,
             )
+        if not self._keep_passwords:
+            doc.pop("password", None)
         return doc
 
     def _fresh_id(self, state: State) -> str:

@@ -562,7 +562,7 @@ class _Call:
             "patch": {"supported": True},
             "bulk": {"supported": False, "maxOperations": 0, "maxPayloadSize": 0},
             "filter": {"supported": True, "maxResults": self.limits.max_page_size},
-            "changePassword": {"supported": True},
+            "changePassword": {"supported": False},  # no password is kept
             "sort": {"supported": True},
             "etag": {"supported": True},
             "authenticationSchemes": [

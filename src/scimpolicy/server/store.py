@@ -92,11 +92,12 @@ class Store:
         *idps* are added if the store does not have them yet; those it has are kept.
         *base_url* is the server's public URL (``https://scim.example.com``); with it,
         resources carry ``meta.location``. Other options go to each
-        :class:`~scimpolicy.scim.directory.Directory`.
+        :class:`~scimpolicy.scim.directory.Directory`; ``keep_passwords`` is off
+        unless given: a ``password`` an IdP sends is dropped, never stored.
 
         :raises StoreError: the folder is in use, corrupt, or from a newer format.
         """
-        options = {**directory_options, "base_url": base_url}
+        options = {"keep_passwords": False, **directory_options, "base_url": base_url}
         names = list(idps)
         for name in names:  # all checked before the folder is touched
             _check_idp_name(name)
