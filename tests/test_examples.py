@@ -85,3 +85,18 @@ def test_acme_directories_load(idp: str, users: int, groups: int) -> None:
     assert all(m["type"] == "Group" for m in everyone["members"])
     some_user = next(directory.users())
     assert nested & {g.id for g in directory.groups_of(some_user.id)}
+
+
+def test_scim_server_tour_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    """examples/scim_server_tour.py provisions like Okta and decides on the result."""
+    runpy.run_path(str(EXAMPLES / "scim_server_tour.py"), run_name="__main__")
+    assert capsys.readouterr().out.splitlines() == [
+        "GET /Users -> 200",
+        "POST /Users -> 201",
+        "GET /Users -> 200",
+        "POST /Groups -> 201",
+        "GET /Users -> 401",
+        "Carl to Git: allow",
+        "PATCH /Users/id-1 -> 200",
+        "Carl to Git after deactivation: deny BRK_MT_SETUP_FAIL_SCIM_INACTIVE",
+    ]
