@@ -49,7 +49,10 @@ class ScimApp:
             for name, value in scope.get("headers", ())
         }
         limit = self.service.limits.max_body_bytes
-        body = await _read_body(receive, headers, limit)
+        try:
+            body = await _read_body(receive, headers, limit)
+        except _DisconnectedError:
+            return  # the client left before sending its whole request: nothing done
         if body is None:
             response = too_large_response(limit)
         else:
@@ -85,10 +88,18 @@ class ScimApp:
                 return
 
 
+class _DisconnectedError(Exception):
+    """The client went away before its request body was complete."""
+
+
 async def _read_body(
     receive: Receive, headers: dict[str, str], limit: int
 ) -> bytes | None:
-    """The whole body, or ``None`` once it is known to exceed *limit*."""
+    """The whole body, or ``None`` once it is known to exceed *limit*.
+
+    :raises _DisconnectedError: the client left mid-request (a half-sent body is never
+        handed to the service).
+    """
     declared = headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
         return None
@@ -97,7 +108,7 @@ async def _read_body(
     while True:
         message = await receive()
         if message["type"] == "http.disconnect":
-            break
+            raise _DisconnectedError
         chunk = message.get("body", b"")
         size += len(chunk)
         if size > limit:
