@@ -91,11 +91,25 @@ class State:
         self.group_names.clear()
         if self.changes is not None:
             self.changes.groups.setdefault(group.id, previous)
-        if previous is not None:
-            self._unindex_group(previous)
+        if previous is not None and previous.id == group.id:
+            # Only the members that changed touch the index: adding one member to a
+            # large group costs one entry, not the whole group.
+            before = {member.value for member in previous.members}
+            after = {member.value for member in group.members}
+            for gone in before - after:
+                _index_remove(self.memberships, gone, group.id)
+            for new in after - before:
+                _index_add(self.memberships, new, group.id)
+            if previous.external_id is not None:
+                _index_remove(
+                    self.external_ids, ("Group", previous.external_id), group.id
+                )
+        else:
+            if previous is not None:
+                self._unindex_group(previous)
+            for member in group.members:
+                _index_add(self.memberships, member.value, group.id)
         self.groups[group.id] = group
-        for member in group.members:
-            _index_add(self.memberships, member.value, group.id)
         if group.external_id is not None:
             _index_add(self.external_ids, ("Group", group.external_id), group.id)
 
