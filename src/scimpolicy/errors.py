@@ -165,7 +165,9 @@ class Diagnostic:
 
     ``code`` is a stable slug (``unknown-attribute``), ``message`` one line in the
     house style, ``span`` where in the text (when known), ``help`` a suggestion
-    ("did you mean `scim.department`?") and ``rule`` the rule's name, if any.
+    ("did you mean `scim.department`?"), ``rule`` the rule's name, if any, and
+    ``origin`` the file it is about when that is not the policy text (an imported
+    ZPA rule file).
     """
 
     code: str
@@ -174,12 +176,14 @@ class Diagnostic:
     span: Span | None = None
     help: str | None = None
     rule: str | None = None
+    origin: str | None = None
 
     def render(self, source: str | None = None, *, origin: str | None = None) -> str:
         """Render as ``error[code]: message (at line L, column C)``, the source line
         with a ``~~~^`` marker, and the help, when the source is given."""
         head = f"{self.severity}[{self.code}]: "
         context = f"rule `{self.rule}`: " if self.rule else ""
+        origin = origin or self.origin
         lines: list[str]
         if source is not None and self.span is not None:
             located = SourceError(

@@ -26,6 +26,8 @@ def test_every_command_is_registered_once() -> None:
         "readiness",
         "test",
         "serve",
+        "import-zpa",
+        "export-zpa",
     ]
 
 

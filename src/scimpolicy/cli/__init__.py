@@ -25,6 +25,7 @@ from scimpolicy.cli import (
     _serve,
     _test,
     _whatif,
+    _zpa,
 )
 from scimpolicy.cli._common import EXIT_BAD_INPUT, Command, UsageError
 from scimpolicy.errors import PolicyCheckError, ScimError, ScimPolicyError, SourceError
@@ -45,6 +46,8 @@ COMMANDS: Final[tuple[Command, ...]] = (
     _readiness.COMMAND,
     _test.COMMAND,
     _serve.COMMAND,
+    _zpa.IMPORT,
+    _zpa.EXPORT,
 )
 
 

@@ -20,7 +20,7 @@ stays in its place and nothing is dropped silently.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, Final
 
 import attrs
@@ -110,18 +110,22 @@ class ZpaImport:
 
 
 def import_zpa(
-    sources: Iterable[Any], catalogue: Catalogue, *, origin: str | None = None
+    sources: Iterable[Any],
+    catalogue: Catalogue,
+    *,
+    origins: Sequence[str | None] = (),
 ) -> ZpaImport:
     """Import ZPA rule JSON (each source: a list, a page or a policy set) into one
     policy; rules of each type keep their ``ruleOrder``.
 
-    ``origin`` prefixes diagnostics (a file name).
+    ``origins`` name the sources (file names) in the diagnostics, in order.
     """
-    reader = _Reader(catalogue, origin)
+    reader = _Reader(catalogue, None)
     found: dict[PolicyType, list[tuple[float, int, Rule]]] = {t: [] for t in PolicyType}
     defaults: dict[PolicyType, Action] = {}
     position = 0
-    for source in sources:
+    for number, source in enumerate(sources):
+        reader.origin = origins[number] if number < len(origins) else None
         declared, rules = reader.rules_of(source)
         for raw in rules:
             position += 1
@@ -134,6 +138,7 @@ def import_zpa(
             else:
                 found[policy_type].append((order, position, rule))
     rule_sets = {}
+    reader.origin = None  # name clashes span sources
     for policy_type, entries in found.items():
         entries.sort(key=lambda item: (item[0], item[1]))
         rules = reader.unique_names([rule for _, _, rule in entries])
@@ -168,9 +173,15 @@ class _Reader:
     ) -> None:
         if severity is Severity.ERROR:
             self.broken = True
-        prefix = f"{self.origin}: " if self.origin else ""
         self.diagnostics.append(
-            Diagnostic(code, severity, prefix + message, help=help, rule=self.rule_name)
+            Diagnostic(
+                code,
+                severity,
+                message,
+                help=help,
+                rule=self.rule_name,
+                origin=self.origin,
+            )
         )
 
     # -- sources and rules -------------------------------------------------------
