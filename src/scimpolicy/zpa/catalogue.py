@@ -179,7 +179,10 @@ class Catalogue:
 
 
 def _entries(kind: Kind, data: Any, text: str, origin: str) -> list[Entry]:
-    items = data.get("list", []) if isinstance(data, dict) else data
+    items = data
+    if isinstance(data, dict):
+        # A page; ZPA leaves `list` out of a page with no objects.
+        items = data.get("list", [] if "totalPages" in data else None)
     if not isinstance(items, list):
         raise DataFileError(
             'expected a JSON list of objects or a ZPA page {"list": [...]}',

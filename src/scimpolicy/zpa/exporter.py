@@ -2,14 +2,15 @@
 
 Stage: :class:`~scimpolicy.policy.nodes.Policy` → ZPA JSON, the inverse of
 ``importer``. A rule's criteria must have ZPA's shape: conditions joined by ``and``
-(or all by ``or``), each condition a single criterion or an ``or`` (or ``and``) of
-criteria ZPA has an operand for. Names become IDs through the catalogue. SAML and SCIM
-criteria need their IdP: from an ``idp == "Okta"`` beside them (which is then not
-exported on its own), else every IdP that has the attribute or group (an ``or``
-block; in an ``and`` block only one may). What ZPA cannot express (``not``, ``!=`` on
-SCIM, ``startswith``, ``is present``, a name the catalogue lacks, an ``or`` of
-``and``s inside a condition) is an error diagnostic naming the rule; that rule is left
-out of the JSON, which the diagnostic says.
+(ZPA's rules match when all their conditions do, ``research/zpa.md`` §2.7), each
+condition a single criterion or an ``or`` (or ``and``) of criteria ZPA has an operand
+for. Names become IDs through the catalogue. SAML and SCIM criteria need their IdP:
+from an ``idp == "Okta"`` beside them (which is then not exported on its own, unless
+it also scopes other criteria), else every IdP that has the attribute or group (an
+``or`` block; in an ``and`` block only one may). What ZPA cannot express (``not``,
+``!=`` on SCIM, ``startswith``, ``is present``, a name the catalogue lacks, an ``or``
+of ``and``s) is an error diagnostic naming the rule; that rule is left out of the
+JSON, which the diagnostic says.
 """
 
 from __future__ import annotations
@@ -151,6 +152,7 @@ class _Exporter:
         body = {
             "name": "Default_Rule",
             "defaultRule": True,
+            "ruleOrder": str(order),
             "operator": "AND",
             "conditions": [],
             **self.action(action),
@@ -182,12 +184,7 @@ class _Exporter:
         if criteria is None:
             return "AND", []
         if isinstance(criteria, Or):
-            # One OR condition if every part is an operand; else rule operator OR.
-            try:
-                return "AND", [self.condition(criteria, None)]
-            except _CannotExportError:
-                parts = _flatten(criteria, Or)
-                return "OR", [self.condition(part, None) for part in parts]
+            return "AND", [self.condition(criteria, None)]
         conjuncts = _flatten(criteria, And)
         scopes = [_idp_of(c) for c in conjuncts]
         named = [name for name in scopes if name is not None]
@@ -196,7 +193,16 @@ class _Exporter:
             _needs_idp(c) for c, s in zip(conjuncts, scopes, strict=True) if s is None
         ):
             scope = named[0]
-            conjuncts = [c for c, s in zip(conjuncts, scopes, strict=True) if s is None]
+            # `idp == ...` goes without saying only when all it scopes is SAML/SCIM
+            # (ZPA ties those to their IdP); `(scim.x == "1" or app == "Git")` keeps it.
+            if all(
+                _idp_bound(c)
+                for c, s in zip(conjuncts, scopes, strict=True)
+                if s is None and _needs_idp(c)
+            ):
+                conjuncts = [
+                    c for c, s in zip(conjuncts, scopes, strict=True) if s is None
+                ]
         # Single SAML/SCIM criteria joined by `and` form one AND block, as the ZPA
         # console builds it; everything else is a condition of its own.
         block = [c for c in conjuncts if _needs_idp(c) and not isinstance(c, Or | And)]
@@ -216,20 +222,6 @@ class _Exporter:
             for part in _flatten(node, Or):
                 atoms.extend(self.disjunct(part, scope))
             return _condition("OR", atoms)
-        if isinstance(node, And):
-            parts = _flatten(node, And)
-            inner = [p for p in parts if _idp_of(p) is None]
-            names = {_idp_of(p) for p in parts} - {None}
-            if len(names) > 1:
-                raise _CannotExportError("an `and` block of two IdPs never matches")
-            local = next(iter(names), None) or scope
-            atoms = []
-            for part in inner:
-                found = self.atoms(part, local, single=True)
-                atoms.extend(found)
-            if names and not any(_needs_idp(p) for p in inner):
-                atoms.append(self.by_id("idp", next(iter(names))))  # type: ignore[arg-type]
-            return _condition("AND", atoms)
         return _condition("OR", self.atoms(node, scope, single=False))
 
     def disjunct(self, node: Criteria, scope: str | None) -> list[_Atom]:
@@ -238,7 +230,7 @@ class _Exporter:
             names = [_idp_of(p) for p in parts]
             rest = [p for p, n in zip(parts, names, strict=True) if n is None]
             idps = [n for n in names if n is not None]
-            if len(idps) == 1 and len(rest) == 1 and _needs_idp(rest[0]):
+            if len(idps) == 1 and len(rest) == 1 and _idp_bound(rest[0]):
                 found: list[_Atom] = []
                 for inner in _flatten(rest[0], Or):
                     found.extend(self.atoms(inner, idps[0], single=False))
@@ -438,6 +430,14 @@ def _needs_idp(node: Criteria) -> bool:
     """Whether *node* holds a SAML or SCIM criterion (which ZPA ties to an IdP)."""
     if isinstance(node, And | Or):
         return _needs_idp(node.left) or _needs_idp(node.right)
+    ref = getattr(node, "ref", None)
+    return ref is not None and (ref.is_saml or ref.is_scim)
+
+
+def _idp_bound(node: Criteria) -> bool:
+    """Whether every criterion in *node* is SAML or SCIM (all of it tied to an IdP)."""
+    if isinstance(node, And | Or):
+        return _idp_bound(node.left) and _idp_bound(node.right)
     ref = getattr(node, "ref", None)
     return ref is not None and (ref.is_saml or ref.is_scim)
 

@@ -80,6 +80,7 @@ POLICY_SET_TYPES: Final[dict[str, PolicyType]] = {
 }
 """ZPA ``policyType`` names of the policy sets scimpolicy evaluates (with aliases)."""
 
+_MINIMUM_MINUTES: Final = 10  # the shortest timeout ZPA (and the language) accepts
 _CLIENT_TYPE_NAMES: Final = {value: name for name, value in CLIENT_TYPES.items()}
 _IDP_SCOPED: Final = frozenset({"SAML", "SCIM", "SCIM_GROUP"})
 _UNSUPPORTED: Final = {
@@ -292,19 +293,34 @@ class _Reader:
                     f"{math.ceil(seconds / 60)} min",
                     severity=Severity.WARNING,
                 )
-            durations.append(Duration(math.ceil(seconds / 60)))
+            minutes = math.ceil(seconds / 60)
+            if minutes < _MINIMUM_MINUTES:
+                self.report(
+                    "timeout-too-short",
+                    f"`{key}` is {seconds} s; ZPA's minimum is {_MINIMUM_MINUTES} "
+                    f"minutes; read as {_MINIMUM_MINUTES} min and the rule imported "
+                    "disabled",
+                )
+                minutes = _MINIMUM_MINUTES
+            durations.append(Duration(minutes))
         return TimeoutAction(durations[0], durations[1])
 
     def unique_names(self, rules: list[Rule]) -> list[Rule]:
-        seen: dict[str, int] = {}
+        # Names are unique ignoring case (as the checker wants), new ones included.
+        taken = {rule.name.casefold() for rule in rules}
+        seen: set[str] = set()
         unique = []
         for rule in rules:
-            count = seen.get(rule.name, 0) + 1
-            seen[rule.name] = count
-            if count == 1:
+            if rule.name.casefold() not in seen:
+                seen.add(rule.name.casefold())
                 unique.append(rule)
                 continue
+            count = 2
+            while f"{rule.name} ({count})".casefold() in taken:
+                count += 1
             renamed = f"{rule.name} ({count})"
+            taken.add(renamed.casefold())
+            seen.add(renamed.casefold())
             self.rule_name = rule.name
             self.report(
                 "duplicate-rule-name",
@@ -338,11 +354,16 @@ class _Reader:
         if operator not in ("AND", "OR"):
             self.report("bad-operator", f"`{where}.operator` must be AND or OR")
             return None
+        operands = condition.get("operands") or []
+        if not isinstance(operands, list) or not all(
+            isinstance(operand, dict) for operand in operands
+        ):
+            # Skipping them would widen the rule: report, and the rule is disabled.
+            self.report("bad-operands", f"`{where}.operands` must be a list of objects")
+            return None
         plain: list[Criteria] = []
         scoped: dict[str, list[Criteria]] = {}
-        for number, (object_type, lhs, rhs, idp_id) in enumerate(
-            _atoms(condition.get("operands") or [])
-        ):
+        for number, (object_type, lhs, rhs, idp_id) in enumerate(_atoms(operands)):
             at = f"{where}.operands[{number}]"
             atom = self.atom(at, object_type, lhs, rhs, idp_id)
             if atom is None:
@@ -505,21 +526,18 @@ class _Reader:
         return None
 
 
-def _atoms(operands: Any) -> Iterator[tuple[str, Any, Any, Any]]:
-    """``(objectType, lhs, rhs, idpId)`` per value, for v1 and v2 operands alike."""
-    if not isinstance(operands, list):
-        return
+def _atoms(operands: list[dict[str, Any]]) -> Iterator[tuple[str, Any, Any, Any]]:
+    """``(objectType, lhs, rhs, idpId)`` per value, for v1 and v2 operands alike (an
+    entry value that is not an object has neither, which reads as a bad operand)."""
     for operand in operands:
-        if not isinstance(operand, dict):
-            continue
         object_type = str(operand.get("objectType") or "").upper()
         idp_id = operand.get("idpId")
         if "values" in operand or "entryValues" in operand:
             for value in operand.get("values") or []:
                 yield object_type, "id", value, idp_id
             for entry in operand.get("entryValues") or []:
-                if isinstance(entry, dict):
-                    yield object_type, entry.get("lhs"), entry.get("rhs"), idp_id
+                pair = entry if isinstance(entry, dict) else {}
+                yield object_type, pair.get("lhs"), pair.get("rhs"), idp_id
         else:
             yield object_type, operand.get("lhs"), operand.get("rhs"), idp_id
 
