@@ -57,7 +57,7 @@ from scimpolicy.policy.nodes import (
     TimeoutAction,
 )
 
-__all__ = ["format_criteria", "format_policy"]
+__all__ = ["format_action", "format_criteria", "format_policy"]
 
 _NAME: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 # Where a condition begins these words are keywords, so they cannot stand alone as
@@ -142,13 +142,18 @@ def _rule(rule: Rule, kind: PolicyType) -> list[str]:
     return [head, f"    when {format_criteria(rule.criteria)}"]
 
 
+def format_action(action: Action) -> str:
+    """An action as the policy text writes it (``deny``, ``reauth every 1d idle
+    30m``)."""
+    if isinstance(action, TimeoutAction):
+        return f"reauth every {_duration(action.reauth)} idle {_duration(action.idle)}"
+    return action.value
+
+
 def _action(action: Action, kind: PolicyType) -> str:
     if not isinstance(action, _KINDS[kind]):
         raise TypeError(f"cannot format {action!r} as a {kind} action")
-    if isinstance(action, TimeoutAction):
-        reauth, idle = _duration(action.reauth), _duration(action.idle)
-        return f"reauth every {reauth} idle {idle}"
-    return action.value
+    return format_action(action)
 
 
 def _duration(duration: Duration) -> str:

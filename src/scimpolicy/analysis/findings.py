@@ -1,0 +1,401 @@
+"""``analyze``: what a policy's rules can never do, and ``diff``: what two policies
+decide differently, each with a concrete example request.
+
+Stage: a policy → formulas per rule and gate state (``logic``) → the solver → findings
+with examples (``example``). Everything is exact for the language's theory (see
+``logic``): a rule reported unreachable really never decides, and every example is a
+request on which the claim holds (the tests decide each one with the interpreter).
+
+Gate states: a request has SCIM criteria usable or not, and SAML criteria usable or
+not (SPEC §5.2); a claim "for every request" covers every state that matters for the
+policy (a state is only considered when the policy has criteria it changes).
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import attrs
+
+from scimpolicy.analysis.example import Example, example_of
+from scimpolicy.analysis.logic import (
+    Formula,
+    all_of,
+    holds,
+    negate,
+    solve,
+)
+from scimpolicy.policy.facts import ALL_USABLE, Gates
+from scimpolicy.policy.formatter import format_action
+from scimpolicy.policy.nodes import (
+    ZPA_DEFAULTS,
+    AccessAction,
+    Action,
+    And,
+    Criteria,
+    ForwardingAction,
+    Not,
+    Or,
+    Policy,
+    PolicyType,
+    Ref,
+    Rule,
+    RuleSet,
+    TimeoutAction,
+)
+
+__all__ = ["Difference", "Finding", "Kind", "analyze", "diff"]
+
+
+class Kind(enum.StrEnum):
+    """What a finding says."""
+
+    CONTRADICTORY = "contradictory"
+    UNREACHABLE = "unreachable"
+    REDUNDANT = "redundant"
+    GATE_HAZARD = "gate-hazard"
+
+
+@attrs.frozen
+class Finding:
+    """One thing :func:`analyze` found about a rule.
+
+    ``related`` names the other rules involved (the earlier rules that decide first,
+    the rule that decides instead); ``example`` is a request showing it, where one
+    helps (an unreachable rule has none: no request reaches it).
+    """
+
+    kind: Kind
+    policy_type: PolicyType
+    rule: str
+    message: str
+    related: tuple[str, ...] = ()
+    example: Example | None = None
+
+    def render(self) -> str:
+        """``access: rule `X`: unreachable: ...`` plus the example on its own line."""
+        head = f"{self.policy_type}: rule `{self.rule}`: {self.kind}: {self.message}"
+        if self.example is None:
+            return head
+        return f"{head}\n    example: {self.example.describe()}"
+
+    def to_json(self) -> dict[str, Any]:
+        """The finding for programs."""
+        return {
+            "kind": str(self.kind),
+            "policy": str(self.policy_type),
+            "rule": self.rule,
+            "message": self.message,
+            "related": list(self.related),
+            "example": None if self.example is None else self.example.to_json(),
+        }
+
+
+@attrs.frozen
+class Difference:
+    """A class of requests two policies decide differently, with one example."""
+
+    policy_type: PolicyType
+    before: tuple[Action, str | None]  # (action, deciding rule or None: the default)
+    after: tuple[Action, str | None]
+    example: Example
+
+    def render(self) -> str:
+        """``access: allow by `X` -> deny by default`` and the example."""
+        return (
+            f"{self.policy_type}: {_decision(self.before)} -> {_decision(self.after)}"
+            f"\n    example: {self.example.describe()}"
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        """The difference for programs."""
+        return {
+            "policy": str(self.policy_type),
+            "before": _decision_json(self.before),
+            "after": _decision_json(self.after),
+            "example": self.example.to_json(),
+        }
+
+
+# -- analyze ---------------------------------------------------------------------------
+
+
+def analyze(policy: Policy) -> list[Finding]:
+    """Every contradictory, unreachable and redundant rule and every gate hazard,
+    rule by rule in the order of the policy."""
+    found: list[Finding] = []
+    for rule_set in policy.rule_sets():
+        found.extend(_RuleSetAnalysis(rule_set).findings())
+    return found
+
+
+class _RuleSetAnalysis:
+    def __init__(self, rule_set: RuleSet) -> None:
+        self.rule_set = rule_set
+        self.type = rule_set.type
+        self.rules = [rule for rule in rule_set.rules if not rule.disabled]
+        self.default = rule_set.default or ZPA_DEFAULTS[rule_set.type]
+        self.states = _states(self.rules)
+
+    def findings(self) -> Iterator[Finding]:
+        for index, rule in enumerate(self.rules):
+            if solve(holds(rule.criteria, ALL_USABLE)) is None:
+                yield Finding(
+                    Kind.CONTRADICTORY,
+                    self.type,
+                    rule.name,
+                    "its criteria can never be true",
+                )
+                continue
+            reached = self.reached(index)
+            if reached is None:
+                yield self.unreachable(index)
+                continue
+            redundant = self.redundant(index)
+            if redundant is not None:
+                yield redundant
+            hazard = self.hazard(index)
+            if hazard is not None:
+                yield hazard
+
+    def decides(self, index: int, gates: Gates) -> Formula:
+        """Rule *index* decides: it matches and no earlier rule does."""
+        parts = [holds(self.rules[index].criteria, gates)]
+        parts.extend(negate(holds(r.criteria, gates)) for r in self.rules[:index])
+        return all_of(parts)
+
+    def reached(self, index: int) -> Example | None:
+        for gates in self.states:
+            model = solve(self.decides(index, gates))
+            if model is not None:
+                return example_of(model, gates)
+        return None
+
+    def unreachable(self, index: int) -> Finding:
+        rule = self.rules[index]
+        covering = [
+            earlier.name
+            for earlier in self.rules[:index]
+            if all(
+                solve(
+                    all_of(
+                        [
+                            holds(rule.criteria, gates),
+                            negate(holds(earlier.criteria, gates)),
+                        ]
+                    )
+                )
+                is None
+                for gates in self.states
+            )
+        ]
+        if covering:
+            message = f"`{covering[0]}` always decides first"
+            related = tuple(covering[:1])
+        else:
+            related = tuple(r.name for r in self.rules[:index])
+            message = "earlier rules together always decide first"
+        return Finding(Kind.UNREACHABLE, self.type, rule.name, message, related)
+
+    def redundant(self, index: int) -> Finding | None:
+        """Removing the rule changes no outcome: whenever it decides, the next rule
+        to match (or the default) has the same action."""
+        rule = self.rules[index]
+        for gates in self.states:
+            deciding = self.decides(index, gates)
+            if self.other_outcome(deciding, index, rule.action, gates) is not None:
+                return None
+        return Finding(
+            Kind.REDUNDANT,
+            self.type,
+            rule.name,
+            "removing it changes no decision's outcome: whenever it decides, a later "
+            f"rule or the default gives {_action(rule.action)} too",
+        )
+
+    def other_outcome(
+        self, condition: Formula, index: int, action: Action, gates: Gates
+    ) -> tuple[Example, str | None] | None:
+        """A request meeting *condition* on which, skipping rule *index*, the first
+        later rule to match (or the default) gives another action than *action*."""
+        skipped: list[Formula] = []
+        for later in self.rules[index + 1 :]:
+            matches = holds(later.criteria, gates)
+            if later.action != action:
+                model = solve(all_of([condition, *skipped, matches]))
+                if model is not None:
+                    return example_of(model, gates), later.name
+            skipped.append(negate(matches))
+        if self.default != action:
+            model = solve(all_of([condition, *skipped]))
+            if model is not None:
+                return example_of(model, gates), None
+        return None
+
+    def hazard(self, index: int) -> Finding | None:
+        """A restrictive rule with SCIM criteria that, while a user's SCIM criteria
+        are not usable, lets another rule (or the default) decide otherwise."""
+        rule = self.rules[index]
+        if not _restrictive(rule.action) or not _mentions_scim(rule.criteria):
+            return None
+        usable = Gates(scim=True, saml=True)
+        unusable = Gates(scim=False, saml=True)
+        would = self.decides(index, usable)
+        for other_index, other in enumerate(self.rules):
+            if other.action == rule.action or other_index == index:
+                continue
+            condition = all_of([would, self.decides(other_index, unusable)])
+            model = solve(condition)
+            if model is not None:
+                return self.hazard_finding(rule, other.name, model, unusable)
+        if self.default != rule.action:
+            nothing = all_of([negate(holds(r.criteria, unusable)) for r in self.rules])
+            model = solve(all_of([would, nothing]))
+            if model is not None:
+                return self.hazard_finding(rule, None, model, unusable)
+        return None
+
+    def hazard_finding(
+        self, rule: Rule, instead: str | None, model: Any, gates: Gates
+    ) -> Finding:
+        who = f"`{instead}` decides" if instead else "the default decides"
+        return Finding(
+            Kind.GATE_HAZARD,
+            self.type,
+            rule.name,
+            f"its SCIM criteria are unknown until SCIM Attributes for Policy is on and "
+            f"the user has re-authenticated; meanwhile {who} "
+            f"({_action(_action_of(self, instead))} instead of {_action(rule.action)})",
+            () if instead is None else (instead,),
+            example_of(model, gates),
+        )
+
+
+def _action_of(analysis: _RuleSetAnalysis, name: str | None) -> Action:
+    if name is None:
+        return analysis.default
+    return next(rule.action for rule in analysis.rules if rule.name == name)
+
+
+# -- diff ------------------------------------------------------------------------------
+
+
+def diff(before: Policy, after: Policy) -> list[Difference]:
+    """Every pair of (deciding rule in *before*, deciding rule in *after*) with
+    different outcomes that some request reaches, each with an example request.
+
+    Empty exactly when the two policies give every request the same outcome in every
+    policy type (the deciding rule's name may differ).
+    """
+    found: list[Difference] = []
+    for old, new in zip(before.rule_sets(), after.rule_sets(), strict=True):
+        found.extend(_diff_rule_sets(old, new))
+    return found
+
+
+def _diff_rule_sets(old: RuleSet, new: RuleSet) -> Iterator[Difference]:
+    a_rules = [rule for rule in old.rules if not rule.disabled]
+    b_rules = [rule for rule in new.rules if not rule.disabled]
+    a_default = old.default or ZPA_DEFAULTS[old.type]
+    b_default = new.default or ZPA_DEFAULTS[new.type]
+    states = _states([*a_rules, *b_rules])
+    a_choices = [*((i, r.action) for i, r in enumerate(a_rules)), (None, a_default)]
+    b_choices = [*((k, r.action) for k, r in enumerate(b_rules)), (None, b_default)]
+    for i, a_action in a_choices:
+        for k, b_action in b_choices:
+            if a_action == b_action or _trivially_apart(a_rules, i, b_rules, k):
+                continue
+            for gates in states:
+                condition = all_of(
+                    [_decides(a_rules, i, gates), _decides(b_rules, k, gates)]
+                )
+                model = solve(condition)
+                if model is not None:
+                    yield Difference(
+                        old.type,
+                        (a_action, None if i is None else a_rules[i].name),
+                        (b_action, None if k is None else b_rules[k].name),
+                        example_of(model, gates),
+                    )
+                    break
+
+
+def _decides(rules: Sequence[Rule], index: int | None, gates: Gates) -> Formula:
+    """Rule *index* decides (``None``: no rule matches, the default decides)."""
+    end = len(rules) if index is None else index
+    parts = [negate(holds(rule.criteria, gates)) for rule in rules[:end]]
+    if index is not None:
+        parts.append(holds(rules[index].criteria, gates))
+    return all_of(parts)
+
+
+def _trivially_apart(
+    a_rules: Sequence[Rule], i: int | None, b_rules: Sequence[Rule], k: int | None
+) -> bool:
+    """Whether one side needs criteria true that the other needs not to match (the
+    same criteria, written the same: shared rules of two versions of a policy)."""
+    a_before = {r.criteria for r in a_rules[: len(a_rules) if i is None else i]}
+    b_before = {r.criteria for r in b_rules[: len(b_rules) if k is None else k]}
+    return (i is not None and a_rules[i].criteria in b_before) or (
+        k is not None and b_rules[k].criteria in a_before
+    )
+
+
+# -- helpers ---------------------------------------------------------------------------
+
+
+def _states(rules: Sequence[Rule]) -> list[Gates]:
+    """The gate states that matter for these rules, all-usable first."""
+    scim = any(_mentions(rule.criteria, "scim") for rule in rules)
+    saml = any(_mentions(rule.criteria, "saml") for rule in rules)
+    return [
+        Gates(scim=s, saml=m)
+        for s in ((True, False) if scim else (True,))
+        for m in ((True, False) if saml else (True,))
+    ]
+
+
+def _mentions(criteria: Criteria | None, namespace: str) -> bool:
+    """Whether *criteria* read a ``scim.*`` (or ``saml.*``) reference."""
+    return any(ref.namespace == namespace for ref in _refs(criteria))
+
+
+def _refs(criteria: Criteria | None) -> Iterator[Ref]:
+    if criteria is None:
+        return
+    if isinstance(criteria, And | Or):
+        yield from _refs(criteria.left)
+        yield from _refs(criteria.right)
+    elif isinstance(criteria, Not):
+        yield from _refs(criteria.operand)
+    else:
+        yield criteria.ref
+
+
+def _mentions_scim(criteria: Criteria | None) -> bool:
+    return _mentions(criteria, "scim")
+
+
+def _restrictive(action: Action) -> bool:
+    """Actions that protect: the hazard is that they do not apply yet."""
+    return (
+        action in (AccessAction.DENY, AccessAction.REQUIRE_APPROVAL)
+        or action is ForwardingAction.BYPASS
+        or isinstance(action, TimeoutAction)
+    )
+
+
+def _action(action: Action) -> str:
+    return format_action(action)
+
+
+def _decision(decision: tuple[Action, str | None]) -> str:
+    action, rule = decision
+    return f"{_action(action)} by " + (f"`{rule}`" if rule else "the default")
+
+
+def _decision_json(decision: tuple[Action, str | None]) -> dict[str, Any]:
+    action, rule = decision
+    return {"action": _action(action), "rule": rule}
