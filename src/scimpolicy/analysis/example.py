@@ -17,7 +17,7 @@ from typing import Any
 import attrs
 
 from scimpolicy.analysis.logic import Atom, by_ref, witness
-from scimpolicy.policy.facts import Facts, Gates, is_multi_valued
+from scimpolicy.policy.facts import CLIENT_TYPES, Facts, Gates, is_multi_valued
 from scimpolicy.policy.interpreter import interpret
 from scimpolicy.policy.nodes import ZPA_DEFAULTS, Action, Namespace, Ref, RuleSet
 from scimpolicy.scim.directory import Directory
@@ -26,6 +26,7 @@ from scimpolicy.scim.schema import USER
 __all__ = ["Example", "decide", "example_of"]
 
 _USER_NAME = "example.user@example.com"
+_SHORT_CLIENT_TYPES = {value: name for name, value in CLIENT_TYPES.items()}
 
 
 @attrs.frozen
@@ -48,6 +49,9 @@ class Example:
                 parts.append(f"no {_name(ref)}")
             elif is_multi_valued(ref):
                 parts.append(f"{_name(ref)} has {', '.join(map(_show, values))}")
+            elif ref.kind is Namespace.CLIENT_TYPE:
+                short = _SHORT_CLIENT_TYPES.get(values[0], values[0])
+                parts.append(f"{_name(ref)}={_show(short)}")
             else:
                 parts.append(f"{_name(ref)}={_show(values[0])}")
         text = ", ".join(parts) or "any request"

@@ -21,13 +21,18 @@ import attrs
 
 from scimpolicy.analysis.example import Example, example_of
 from scimpolicy.analysis.logic import (
+    TRUE,
+    Atom,
     Formula,
+    Test,
     all_of,
+    any_of,
     holds,
+    lit,
     negate,
     solve,
 )
-from scimpolicy.policy.facts import ALL_USABLE, Gates
+from scimpolicy.policy.facts import Gates
 from scimpolicy.policy.formatter import format_action
 from scimpolicy.policy.nodes import (
     ZPA_DEFAULTS,
@@ -35,6 +40,7 @@ from scimpolicy.policy.nodes import (
     Action,
     And,
     Criteria,
+    Duration,
     ForwardingAction,
     Not,
     Or,
@@ -45,6 +51,7 @@ from scimpolicy.policy.nodes import (
     RuleSet,
     TimeoutAction,
 )
+from scimpolicy.policy.tenant import Tenant
 
 __all__ = ["Difference", "Finding", "Kind", "analyze", "diff"]
 
@@ -122,26 +129,39 @@ class Difference:
 # -- analyze ---------------------------------------------------------------------------
 
 
-def analyze(policy: Policy) -> list[Finding]:
+def analyze(policy: Policy, tenant: Tenant | None = None) -> list[Finding]:
     """Every contradictory, unreachable and redundant rule and every gate hazard,
-    rule by rule in the order of the policy."""
+    rule by rule in the order of the policy.
+
+    With a *tenant*, only its requests count: its IdPs, applications and segment
+    groups, and the gate states each IdP's settings allow (SCIM criteria usable only
+    for an IdP with SCIM Sync and SCIM Attributes for Policy on; SAML criteria usable
+    exactly for an IdP with SAML Attributes for Policy on).
+    """
     found: list[Finding] = []
     for rule_set in policy.rule_sets():
-        found.extend(_RuleSetAnalysis(rule_set).findings())
+        found.extend(_RuleSetAnalysis(rule_set, tenant).findings())
     return found
 
 
 class _RuleSetAnalysis:
-    def __init__(self, rule_set: RuleSet) -> None:
+    def __init__(self, rule_set: RuleSet, tenant: Tenant | None) -> None:
         self.rule_set = rule_set
+        self.tenant = tenant
         self.type = rule_set.type
         self.rules = [rule for rule in rule_set.rules if not rule.disabled]
         self.default = rule_set.default or ZPA_DEFAULTS[rule_set.type]
         self.states = _states(self.rules)
 
+    def solve(self, formula: Formula, gates: Gates) -> dict[Atom, bool] | None:
+        """:func:`solve` among the requests that can exist (the tenant's)."""
+        return solve(all_of([formula, _domain(self.tenant, gates)]))
+
     def findings(self) -> Iterator[Finding]:
         for index, rule in enumerate(self.rules):
-            if solve(holds(rule.criteria, ALL_USABLE)) is None:
+            if not any(
+                self.solve(holds(rule.criteria, gates), gates) for gates in self.states
+            ):
                 yield Finding(
                     Kind.CONTRADICTORY,
                     self.type,
@@ -168,7 +188,7 @@ class _RuleSetAnalysis:
 
     def reached(self, index: int) -> Example | None:
         for gates in self.states:
-            model = solve(self.decides(index, gates))
+            model = self.solve(self.decides(index, gates), gates)
             if model is not None:
                 return example_of(model, gates)
         return None
@@ -179,13 +199,14 @@ class _RuleSetAnalysis:
             earlier.name
             for earlier in self.rules[:index]
             if all(
-                solve(
+                self.solve(
                     all_of(
                         [
                             holds(rule.criteria, gates),
                             negate(holds(earlier.criteria, gates)),
                         ]
-                    )
+                    ),
+                    gates,
                 )
                 is None
                 for gates in self.states
@@ -224,12 +245,12 @@ class _RuleSetAnalysis:
         for later in self.rules[index + 1 :]:
             matches = holds(later.criteria, gates)
             if later.action != action:
-                model = solve(all_of([condition, *skipped, matches]))
+                model = self.solve(all_of([condition, *skipped, matches]), gates)
                 if model is not None:
                     return example_of(model, gates), later.name
             skipped.append(negate(matches))
         if self.default != action:
-            model = solve(all_of([condition, *skipped]))
+            model = self.solve(all_of([condition, *skipped]), gates)
             if model is not None:
                 return example_of(model, gates), None
         return None
@@ -244,15 +265,19 @@ class _RuleSetAnalysis:
         unusable = Gates(scim=False, saml=True)
         would = self.decides(index, usable)
         for other_index, other in enumerate(self.rules):
-            if other.action == rule.action or other_index == index:
+            if other_index == index or not _weaker(other.action, rule.action):
                 continue
             condition = all_of([would, self.decides(other_index, unusable)])
-            model = solve(condition)
+            model = self.solve(
+                all_of([condition, _domain(self.tenant, usable)]), unusable
+            )
             if model is not None:
                 return self.hazard_finding(rule, other.name, model, unusable)
-        if self.default != rule.action:
+        if _weaker(self.default, rule.action):
             nothing = all_of([negate(holds(r.criteria, unusable)) for r in self.rules])
-            model = solve(all_of([would, nothing]))
+            model = self.solve(
+                all_of([would, nothing, _domain(self.tenant, usable)]), unusable
+            )
             if model is not None:
                 return self.hazard_finding(rule, None, model, unusable)
         return None
@@ -282,20 +307,25 @@ def _action_of(analysis: _RuleSetAnalysis, name: str | None) -> Action:
 # -- diff ------------------------------------------------------------------------------
 
 
-def diff(before: Policy, after: Policy) -> list[Difference]:
+def diff(
+    before: Policy, after: Policy, tenant: Tenant | None = None
+) -> list[Difference]:
     """Every pair of (deciding rule in *before*, deciding rule in *after*) with
     different outcomes that some request reaches, each with an example request.
 
     Empty exactly when the two policies give every request the same outcome in every
-    policy type (the deciding rule's name may differ).
+    policy type (the deciding rule's name may differ). With a *tenant*, only its
+    requests count (see :func:`analyze`).
     """
     found: list[Difference] = []
     for old, new in zip(before.rule_sets(), after.rule_sets(), strict=True):
-        found.extend(_diff_rule_sets(old, new))
+        found.extend(_diff_rule_sets(old, new, tenant))
     return found
 
 
-def _diff_rule_sets(old: RuleSet, new: RuleSet) -> Iterator[Difference]:
+def _diff_rule_sets(
+    old: RuleSet, new: RuleSet, tenant: Tenant | None
+) -> Iterator[Difference]:
     a_rules = [rule for rule in old.rules if not rule.disabled]
     b_rules = [rule for rule in new.rules if not rule.disabled]
     a_default = old.default or ZPA_DEFAULTS[old.type]
@@ -309,7 +339,11 @@ def _diff_rule_sets(old: RuleSet, new: RuleSet) -> Iterator[Difference]:
                 continue
             for gates in states:
                 condition = all_of(
-                    [_decides(a_rules, i, gates), _decides(b_rules, k, gates)]
+                    [
+                        _decides(a_rules, i, gates),
+                        _decides(b_rules, k, gates),
+                        _domain(tenant, gates),
+                    ]
                 )
                 model = solve(condition)
                 if model is not None:
@@ -357,6 +391,58 @@ def _states(rules: Sequence[Rule]) -> list[Gates]:
     ]
 
 
+def _domain(tenant: Tenant | None, gates: Gates) -> Formula:
+    """The requests a tenant can have in a gate state (``TRUE`` without a tenant)."""
+    if tenant is None:
+        return TRUE
+    idp, app, group = Ref("idp"), Ref("app"), Ref("segment_group")
+    names = [i.name for i in tenant.idps]
+    scim_on = [
+        i.name for i in tenant.idps if i.scim_sync and i.scim_attributes_for_policy
+    ]
+    saml_on = [i.name for i in tenant.idps if i.saml_attributes_for_policy]
+    parts = [_yes(Atom(idp, Test.IN, tuple(names)))]
+    if gates.scim:
+        parts.append(_yes(Atom(idp, Test.IN, tuple(scim_on))))
+    parts.append(lit(Atom(idp, Test.IN, tuple(saml_on)), gates.saml))
+    # An application is one of the tenant's segments (or none: forwarding), in its
+    # segment group.
+    segments = [s.name for s in tenant.segments]
+    groups = sorted({s.segment_group for s in tenant.segments if s.segment_group})
+    parts.append(_absent_or_in(app, segments))
+    parts.append(_absent_or_in(group, groups))
+    parts.append(
+        any_of([_no(Atom(group, Test.PRESENT)), _yes(Atom(app, Test.PRESENT))])
+    )
+    # Every request comes from some client (Client Connector by default).
+    parts.append(_yes(Atom(Ref("client_type"), Test.PRESENT)))
+    for segment in tenant.segments:
+        is_segment = _no(Atom(app, Test.EQUALS, (segment.name,)))
+        if segment.segment_group is None:
+            parts.append(any_of([is_segment, _no(Atom(group, Test.PRESENT))]))
+        else:
+            in_group = _yes(Atom(group, Test.EQUALS, (segment.segment_group,)))
+            parts.append(any_of([is_segment, in_group]))
+    return all_of(parts)
+
+
+def _absent_or_in(ref: Ref, names: Sequence[str]) -> Formula:
+    return any_of(
+        [
+            _no(Atom(ref, Test.PRESENT)),
+            _yes(Atom(ref, Test.IN, tuple(names))),
+        ]
+    )
+
+
+def _yes(atom: Atom) -> Formula:
+    return lit(atom, polarity=True)
+
+
+def _no(atom: Atom) -> Formula:
+    return lit(atom, polarity=False)
+
+
 def _mentions(criteria: Criteria | None, namespace: str) -> bool:
     """Whether *criteria* read a ``scim.*`` (or ``saml.*``) reference."""
     return any(ref.namespace == namespace for ref in _refs(criteria))
@@ -376,6 +462,31 @@ def _refs(criteria: Criteria | None) -> Iterator[Ref]:
 
 def _mentions_scim(criteria: Criteria | None) -> bool:
     return _mentions(criteria, "scim")
+
+
+_ACCESS_STRICTNESS = {
+    AccessAction.ALLOW: 0,
+    AccessAction.REQUIRE_APPROVAL: 1,
+    AccessAction.DENY: 2,
+}
+
+
+def _weaker(override: Action, intended: Action) -> bool:
+    """Whether *override* protects less than *intended*: access that is more open,
+    any other forwarding than the intended bypass, a longer timeout."""
+    if isinstance(intended, AccessAction) and isinstance(override, AccessAction):
+        return _ACCESS_STRICTNESS[override] < _ACCESS_STRICTNESS[intended]
+    if isinstance(intended, TimeoutAction) and isinstance(override, TimeoutAction):
+        return _longer(override.reauth, intended.reauth) or _longer(
+            override.idle, intended.idle
+        )
+    return override != intended
+
+
+def _longer(a: Duration, b: Duration) -> bool:
+    if a.minutes is None:
+        return b.minutes is not None
+    return b.minutes is not None and a.minutes > b.minutes
 
 
 def _restrictive(action: Action) -> bool:

@@ -45,7 +45,13 @@ from typing import Any, Final, TypeAlias
 
 import attrs
 
-from scimpolicy.policy.facts import Gates, canonical, is_multi_valued
+from scimpolicy.policy.facts import (
+    CLIENT_TYPES,
+    PLATFORMS,
+    Gates,
+    canonical,
+    is_multi_valued,
+)
 from scimpolicy.policy.nodes import (
     And,
     Compare,
@@ -67,9 +73,11 @@ __all__ = [
     "Atom",
     "Formula",
     "Model",
+    "Test",
     "all_of",
     "any_of",
     "holds",
+    "lit",
     "negate",
     "solve",
 ]
@@ -235,6 +243,16 @@ def _atom(node: Compare | In | Contains | Present) -> tuple[Atom, bool]:
 
 Model = Mapping[Atom, bool]
 _SEPARATOR: Final = "\u241f"  # no policy constant holds it
+_DOMAINS: Final[dict[Namespace | None, tuple[str, ...]]] = {
+    # Client Connector first: the client most requests come from.
+    Namespace.CLIENT_TYPE: tuple(
+        sorted(
+            CLIENT_TYPES.values(), key=lambda v: v != CLIENT_TYPES["client_connector"]
+        )
+    ),
+    Namespace.PLATFORM: PLATFORMS,
+    Namespace.COUNTRY: ("US", "DE", "FR", "GB", "IN", "JP"),
+}
 
 
 def witness(ref: Ref, literals: Mapping[Atom, bool]) -> tuple[Any, ...] | None:
@@ -247,13 +265,13 @@ def witness(ref: Ref, literals: Mapping[Atom, bool]) -> tuple[Any, ...] | None:
     if is_multi_valued(ref):
         values: list[Any] = []
         for atom in positives:
-            found = _value([atom], negatives, boolean=boolean)
+            found = _value([atom], negatives, ref, boolean=boolean)
             if found is _NONE:
                 return None
             if not any(_same(found, v) for v in values):
                 values.append(found)
         return tuple(values)
-    found = _value(positives, negatives, boolean=boolean)
+    found = _value(positives, negatives, ref, boolean=boolean)
     return None if found is _NONE else (found,)
 
 
@@ -270,9 +288,12 @@ def _is_boolean(ref: Ref) -> bool:
 _NONE: Final = object()
 
 
-def _value(positives: list[Atom], negatives: list[Atom], *, boolean: bool) -> Any:
+def _value(
+    positives: list[Atom], negatives: list[Atom], ref: Ref, *, boolean: bool
+) -> Any:
     """One value every positive accepts and no negative does, or ``_NONE``."""
-    for candidate in _candidates(positives + negatives, positives, boolean=boolean):
+    atoms = positives + negatives
+    for candidate in _candidates(atoms, positives, ref, boolean=boolean):
         if all(a.accepts(candidate) for a in positives) and not any(
             a.accepts(candidate) for a in negatives
         ):
@@ -281,7 +302,7 @@ def _value(positives: list[Atom], negatives: list[Atom], *, boolean: bool) -> An
 
 
 def _candidates(
-    atoms: list[Atom], positives: list[Atom], *, boolean: bool
+    atoms: list[Atom], positives: list[Atom], ref: Ref, *, boolean: bool
 ) -> Iterator[Any]:
     fixed = [a for a in positives if a.test in (Test.EQUALS, Test.IN)]
     if fixed:
@@ -293,6 +314,8 @@ def _candidates(
         yield False
         return
     yield from (c for a in atoms for c in a.constants if isinstance(c, str))
+    # Values the reference really takes, so that examples read naturally.
+    yield from _DOMAINS.get(ref.kind, ())
     prefixes = sorted(
         (a.constants[0] for a in positives if a.test is Test.STARTSWITH), key=len
     )
@@ -302,9 +325,11 @@ def _candidates(
     middles = [a.constants[0] for a in positives if a.test is Test.SUBSTRING]
     prefix = prefixes[-1] if prefixes else ""
     suffix = suffixes[-1] if suffixes else ""
-    yield prefix + _SEPARATOR.join(["", *middles, ""]) + suffix
-    yield prefix + "".join(middles) + suffix
-    yield "x" + _SEPARATOR + "fresh"
+    if prefix or middles or suffix:
+        yield prefix + "".join(middles) + suffix
+        yield prefix + _SEPARATOR.join(["", *middles, ""]) + suffix
+    yield "other"
+    yield "other" + _SEPARATOR + "value"
 
 
 def consistent(model: Mapping[Atom, bool]) -> bool:
