@@ -28,6 +28,8 @@ def test_every_command_is_registered_once() -> None:
         "serve",
         "import-zpa",
         "export-zpa",
+        "lint",
+        "diff",
     ]
 
 

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from typing import Final
 
 from scimpolicy.cli import (
+    _analysis,
     _attributes,
     _bulk,
     _check,
@@ -48,6 +49,8 @@ COMMANDS: Final[tuple[Command, ...]] = (
     _serve.COMMAND,
     _zpa.IMPORT,
     _zpa.EXPORT,
+    _analysis.LINT,
+    _analysis.DIFF,
 )
 
 
