@@ -333,9 +333,15 @@ def _diff_rule_sets(
     states = _states([*a_rules, *b_rules])
     a_choices = [*((i, r.action) for i, r in enumerate(a_rules)), (None, a_default)]
     b_choices = [*((k, r.action) for k, r in enumerate(b_rules)), (None, b_default)]
+    # Where each criteria first appears on each side, to skip pairs whose formulas
+    # contradict on their face (the shared rules of two versions of a policy).
+    a_first = _first_positions(a_rules)
+    b_first = _first_positions(b_rules)
     for i, a_action in a_choices:
         for k, b_action in b_choices:
-            if a_action == b_action or _trivially_apart(a_rules, i, b_rules, k):
+            if a_action == b_action or _apart(
+                (a_rules, a_first, i), (b_rules, b_first, k)
+            ):
                 continue
             for gates in states:
                 condition = all_of(
@@ -365,16 +371,33 @@ def _decides(rules: Sequence[Rule], index: int | None, gates: Gates) -> Formula:
     return all_of(parts)
 
 
-def _trivially_apart(
-    a_rules: Sequence[Rule], i: int | None, b_rules: Sequence[Rule], k: int | None
-) -> bool:
-    """Whether one side needs criteria true that the other needs not to match (the
-    same criteria, written the same: shared rules of two versions of a policy)."""
-    a_before = {r.criteria for r in a_rules[: len(a_rules) if i is None else i]}
-    b_before = {r.criteria for r in b_rules[: len(b_rules) if k is None else k]}
-    return (i is not None and a_rules[i].criteria in b_before) or (
-        k is not None and b_rules[k].criteria in a_before
-    )
+def _first_positions(rules: Sequence[Rule]) -> dict[Criteria | None, int]:
+    first: dict[Criteria | None, int] = {}
+    for index, rule in enumerate(rules):
+        first.setdefault(rule.criteria, index)
+    return first
+
+
+_Side = tuple[Sequence[Rule], dict[Criteria | None, int], int | None]
+
+
+def _apart(a: _Side, b: _Side) -> bool:
+    """Whether one side needs criteria to hold that the other needs not to match
+    (the same criteria, written the same): then no request decides both ways.
+
+    A side is (its rules, where each criteria first appears, the deciding rule's
+    index or ``None`` for the default).
+    """
+    return _needs_what_other_rules_out(a, b) or _needs_what_other_rules_out(b, a)
+
+
+def _needs_what_other_rules_out(side: _Side, other: _Side) -> bool:
+    rules, _, index = side
+    other_rules, other_first, other_index = other
+    if index is None:
+        return False
+    end = len(other_rules) if other_index is None else other_index
+    return other_first.get(rules[index].criteria, end) < end
 
 
 # -- helpers ---------------------------------------------------------------------------
