@@ -10,7 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from scimpolicy import Directory
-from scimpolicy.policy.compiler import compile_criteria, compile_policy
+from scimpolicy.policy.codegen import generate_first_match
+from scimpolicy.policy.compiler import _matcher, compile_criteria, compile_policy
 from scimpolicy.policy.facts import ALL_USABLE, Facts, Gates
 from scimpolicy.policy.interpreter import interpret
 from scimpolicy.policy.nodes import (
@@ -296,3 +297,33 @@ def test_first_match_agrees_with_interpreting_each_rule(
     )
     hit = compile_policy(policy).first_match(PolicyType.ACCESS, facts, gates)
     assert (None if hit is None else hit[0]) == expected
+
+
+def _conjunction(parts: list[Criteria]) -> Criteria:
+    node = parts[0]
+    for part in parts[1:]:
+        node = And(node, part)
+    return node
+
+
+# Rules as large policies write them: mostly `and`s of equality tests, some not.
+INDEXABLE_RULES = st.lists(
+    st.lists(leaves(), min_size=1, max_size=4).map(_conjunction) | CRITERIA | st.none(),
+    max_size=14,
+)
+
+
+@settings(max_examples=300)
+@given(rules=INDEXABLE_RULES, facts=facts(), gates=st.sampled_from(GATE_STATES))
+def test_the_indexed_first_match_agrees_with_the_if_chain(
+    rules: list[Criteria | None], facts: Facts, gates: Gates
+) -> None:
+    """Long rule sets get a bitmask index instead of an if-chain: on any rules, facts
+    and gates, both shapes pick the same rule (and agree with the interpreter)."""
+    numbered = list(enumerate(rules))
+    chain = generate_first_match(numbered, gates, _matcher, indexed=False)
+    index = generate_first_match(numbered, gates, _matcher, indexed=True)
+    expected = next(
+        (i for i, c in numbered if interpret(c, facts, gates).value is True), -1
+    )
+    assert chain(facts) == index(facts) == expected

@@ -50,10 +50,14 @@ from scimpolicy.policy.nodes import (
     Ref,
 )
 
-__all__ = ["MAX_INLINE_DEPTH", "generate_first_match"]
+__all__ = ["INDEX_MIN_RULES", "MAX_INLINE_DEPTH", "generate_first_match"]
 
 MAX_INLINE_DEPTH: Final = 40
 """Criteria nested deeper than this are called as closures, not inlined."""
+
+INDEX_MIN_RULES: Final = 32
+"""Rule sets this long (and mostly made of equality tests) get an indexed first match
+instead of an if-chain: see :func:`_generate_indexed`."""
 
 
 def _no_values(_: Facts) -> tuple[Any, ...]:
@@ -217,9 +221,21 @@ def generate_first_match(
     rules: Iterable[tuple[int, Criteria | None]],
     gates: Gates,
     closure: Callable[[Criteria, Gates], Callable[[Facts], bool]],
+    *,
+    indexed: bool | None = None,
 ) -> Callable[[Facts], int]:
     """Generate ``first_match(facts)``: the index of the first rule whose criteria are
-    true under *gates*, or ``-1``. *closure* compiles criteria too deep to inline."""
+    true under *gates*, or ``-1``. *closure* compiles criteria too deep to inline.
+
+    *indexed* chooses the shape: ``None`` (the default) indexes rule sets of at least
+    :data:`INDEX_MIN_RULES` rules most of which are equality tests; ``True`` indexes
+    whenever it can (tests use it to check both shapes agree); ``False`` never does.
+    """
+    rules = list(rules)
+    if indexed is not False and (indexed or len(rules) >= INDEX_MIN_RULES):
+        found = _generate_indexed(rules, gates, closure, force=bool(indexed))
+        if found is not None:
+            return found
     generator = _Generator(gates)
     body: list[str] = []
     for index, criteria in rules:
@@ -238,6 +254,137 @@ def generate_first_match(
     source = "\n".join(["def first_match(facts):", *body, "    return -1", ""])
     namespace = generator.namespace
     exec(compile(source, "<scimpolicy rules>", "exec"), namespace)  # noqa: S102  generated from names only (see the module docstring)
+    function: Callable[[Facts], int] = namespace["first_match"]
+    return function
+
+
+@attrs.define
+class _Constraints:
+    """What one rule's top-level ``and`` asks of indexed references."""
+
+    single: dict[Ref, frozenset[Any]] = attrs.Factory(dict)  # value in this set
+    multi: dict[Ref, set[Any]] = attrs.Factory(dict)  # these values among the values
+    exact: bool = True  # the constraints are the whole criteria
+    never: bool = False  # a conjunct can never be true under the gates
+
+
+def _conjuncts(node: Criteria) -> list[Criteria]:
+    if isinstance(node, And):
+        return [*_conjuncts(node.left), *_conjuncts(node.right)]
+    return [node]
+
+
+def _constraints(criteria: Criteria | None, generator: _Generator) -> _Constraints:
+    found = _Constraints()
+    if criteria is None:
+        return found
+    for node in _conjuncts(criteria):
+        if isinstance(node, (And, Or, Not)) or node.__class__ is Present:
+            found.exact = False
+            continue
+        ref = node.ref
+        if not generator.usable(ref):
+            found.never = True  # unknown: a conjunct of the rule is never true
+            continue
+        many = is_multi_valued(ref)
+        if many and (
+            (isinstance(node, Contains) and not node.negated)
+            or (isinstance(node, Compare) and node.op is CompareOp.EQ)
+        ):
+            found.multi.setdefault(ref, set()).add(canonical(ref, node.value))
+        elif isinstance(node, Compare) and node.op is CompareOp.EQ:
+            allowed = frozenset({canonical(ref, node.value)})
+            found.single[ref] = found.single.get(ref, allowed) & allowed
+        elif isinstance(node, In) and not node.negated and not many:
+            allowed = frozenset(canonical(ref, v) for v in node.values)
+            found.single[ref] = found.single.get(ref, allowed) & allowed
+        else:
+            found.exact = False
+    if any(len(values) > 1 for values in found.multi.values()):
+        found.exact = False  # the index only knows "one of them is there"
+    return found
+
+
+def _generate_indexed(
+    rules: list[tuple[int, Criteria | None]],
+    gates: Gates,
+    closure: Callable[[Criteria, Gates], Callable[[Facts], bool]],
+    *,
+    force: bool,
+) -> Callable[[Facts], int] | None:
+    """``first_match`` as bitmask lookups: each rule is a bit (earlier rules lower);
+    per indexed reference, a table gives the rules its value allows; ``and``-ing the
+    masks leaves the candidates, and the lowest candidate whose criteria hold (checked
+    only where the index is not the whole criteria) is the first match.
+
+    Exact by construction: a rule's bit is cleared only by a conjunct that is false
+    for the request (or never true under *gates*), and a candidate that the index does
+    not fully describe is checked with its compiled criteria. ``None`` when too few
+    rules are equality tests for the index to pay (unless *force*).
+    """
+    generator = _Generator(gates)
+    table = [_constraints(criteria, generator) for _, criteria in rules]
+    indexed = sum(1 for c in table if c.single or c.multi)
+    if not force and indexed * 2 < len(rules):
+        return None
+    everything = 0
+    exact = 0
+    for position, constraints in enumerate(table):
+        if not constraints.never:
+            everything |= 1 << position
+        if constraints.exact:
+            exact |= 1 << position
+    lines = [f"    m = {everything}"]
+    single_refs = {ref for c in table for ref in c.single}
+    for ref in sorted(single_refs, key=repr):
+        free = 0
+        masks: dict[Any, int] = {}
+        for position, constraints in enumerate(table):
+            allowed = constraints.single.get(ref)
+            if allowed is None:
+                free |= 1 << position
+            else:
+                for value in allowed:
+                    masks[value] = masks.get(value, 0) | 1 << position
+        masks = {value: mask | free for value, mask in masks.items()}
+        local = generator.local(ref, scalar=True)
+        lines.append(f"    m &= {generator.bind('D', masks)}.get({local}, {free})")
+    multi_refs = {ref for c in table for ref in c.multi}
+    for ref in sorted(multi_refs, key=repr):
+        free = 0
+        needs: dict[Any, int] = {}
+        for position, constraints in enumerate(table):
+            wanted = constraints.multi.get(ref)
+            if wanted is None:
+                free |= 1 << position
+            else:
+                for value in wanted:
+                    needs[value] = needs.get(value, 0) | 1 << position
+        local = generator.local(ref, scalar=False)
+        table_name = generator.bind("N", needs)
+        lines.append(
+            f"    _k = {free}\n    for _v in {local}:\n"
+            f"        _k |= {table_name}.get(_v, 0)\n    m &= _k"
+        )
+    checks = [
+        None if constraints.exact or criteria is None else closure(criteria, gates)
+        for (_, criteria), constraints in zip(rules, table, strict=True)
+    ]
+    indexes = generator.bind("I", tuple(int(index) for index, _ in rules))
+    check = generator.bind("C", tuple(checks))
+    body = [
+        *generator.reads,
+        *lines,
+        "    while m:",
+        "        _low = m & -m",
+        "        _at = _low.bit_length() - 1",
+        f"        if _low & {exact} or {check}[_at](facts):",
+        f"            return {indexes}[_at]",
+        "        m ^= _low",
+    ]
+    source = "\n".join(["def first_match(facts):", *body, "    return -1", ""])
+    namespace = generator.namespace
+    exec(compile(source, "<scimpolicy rule index>", "exec"), namespace)  # noqa: S102  generated from names only (see the module docstring)
     function: Callable[[Facts], int] = namespace["first_match"]
     return function
 
