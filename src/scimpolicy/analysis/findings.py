@@ -159,8 +159,9 @@ class _RuleSetAnalysis:
 
     def findings(self) -> Iterator[Finding]:
         for index, rule in enumerate(self.rules):
-            if not any(
-                self.solve(holds(rule.criteria, gates), gates) for gates in self.states
+            if all(
+                self.solve(holds(rule.criteria, gates), gates) is None
+                for gates in self.states
             ):
                 yield Finding(
                     Kind.CONTRADICTORY,

@@ -40,6 +40,7 @@ request.
 from __future__ import annotations
 
 import enum
+import functools
 from collections.abc import Iterator, Mapping
 from typing import Any, Final, TypeAlias
 
@@ -216,7 +217,7 @@ def _usable(ref: Ref, gates: Gates) -> bool:
 
 def _atom(node: Compare | In | Contains | Present) -> tuple[Atom, bool]:
     """The existential atom of a leaf and whether the leaf asserts it."""
-    ref = node.ref
+    ref = _one_spelling(node.ref)
     if isinstance(node, Present):
         return Atom(ref, Test.PRESENT), not node.negated
     if isinstance(node, In):
@@ -239,6 +240,34 @@ def _atom(node: Compare | In | Contains | Present) -> tuple[Atom, bool]:
     return Atom(ref, test, (value,)), True
 
 
+_GROUPS: Final = Ref("scim", ("groups",))  # group names, not the `groups` attribute
+
+
+@functools.lru_cache(maxsize=4096)
+def _one_spelling(ref: Ref) -> Ref:
+    """*ref* written one way for each thing it reads: a SCIM attribute named by its
+    URN or by its bare name, and a complex one with or without ``.value``, read the
+    same values, so they must be one reference to the theory."""
+    path = ref.path
+    if not ref.is_scim or not path or len(path) > 2 or ref == _GROUPS:
+        return ref
+    name, urn = path[0], None
+    if ":" in name:
+        urn, _, name = name.rpartition(":")
+    found = USER.resolve(name, urn)
+    if found is None:
+        return ref
+    schema, attribute = found
+    bare = USER.resolve(attribute.name)
+    head = attribute.name
+    if bare is None or bare[1] is not attribute:
+        head = f"{schema.id}:{attribute.name}"
+    if not attribute.is_complex:
+        return ref if len(path) > 1 else Ref(ref.namespace, (head,))
+    sub = attribute.sub(path[1] if len(path) > 1 else "value")
+    return ref if sub is None else Ref(ref.namespace, (head, sub.name))
+
+
 # -- theory -------------------------------------------------------------------------
 
 Model = Mapping[Atom, bool]
@@ -253,6 +282,8 @@ _DOMAINS: Final[dict[Namespace | None, tuple[str, ...]]] = {
     Namespace.PLATFORM: PLATFORMS,
     Namespace.COUNTRY: ("US", "DE", "FR", "GB", "IN", "JP"),
 }
+# Where an empty string is a value; elsewhere the engine reads one as absent.
+_EMPTY_IS_A_VALUE: Final = frozenset({Namespace.SAML, Namespace.TRUSTED_NETWORK})
 
 
 def witness(ref: Ref, literals: Mapping[Atom, bool]) -> tuple[Any, ...] | None:
@@ -293,7 +324,10 @@ def _value(
 ) -> Any:
     """One value every positive accepts and no negative does, or ``_NONE``."""
     atoms = positives + negatives
+    empty = ref.kind in _EMPTY_IS_A_VALUE
     for candidate in _candidates(atoms, positives, ref, boolean=boolean):
+        if candidate == "" and not empty:
+            continue
         if all(a.accepts(candidate) for a in positives) and not any(
             a.accepts(candidate) for a in negatives
         ):
@@ -328,8 +362,11 @@ def _candidates(
     if prefix or middles or suffix:
         yield prefix + "".join(middles) + suffix
         yield prefix + _SEPARATOR.join(["", *middles, ""]) + suffix
-    yield "other"
-    yield "other" + _SEPARATOR + "value"
+    yield canonical(ref, "other")
+    yield canonical(ref, "other" + _SEPARATOR + "value")
+    # Holds no constant: avoids every `startswith`, `endswith` and `contains` that
+    # some value avoids.
+    yield _SEPARATOR
 
 
 def consistent(model: Mapping[Atom, bool]) -> bool:
