@@ -4,6 +4,7 @@ claim holds on it."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from types import MappingProxyType
 from typing import Any, Final
 
@@ -32,6 +33,8 @@ from scimpolicy.policy.nodes import (
     TimeoutAction,
 )
 from scimpolicy.policy.parser import parse_policy
+from scimpolicy.policy.tenant import ApplicationSegment, IdentityProvider, Tenant
+from scimpolicy.scim.directory import Directory
 
 NO_SCIM: Final = Gates(scim=False, saml=True)
 APP: Final = Ref("app")
@@ -542,3 +545,62 @@ def test_a_difference_only_where_the_gates_let_it_show() -> None:
     for difference in differences:
         check_difference(before, after, difference)
         assert difference.example.gates.scim
+
+
+# -- a tenant restricts the requests considered -----------------------------------
+
+
+def _tenant(*, scim_attributes: bool) -> Tenant:
+    okta = IdentityProvider(
+        "Okta",
+        Directory(),
+        scim_sync=True,
+        scim_attributes_for_policy=scim_attributes,
+        scim_attributes_enabled_at=datetime(2026, 11, 1, tzinfo=UTC)
+        if scim_attributes
+        else None,
+    )
+    git = ApplicationSegment("Git", ["git.acme.com"], segment_group="Engineering")
+    return Tenant([okta], [git])
+
+
+def test_a_tenant_leaves_out_requests_it_cannot_have() -> None:
+    policy = parse_policy(
+        "access:\n"
+        '  rule "Entra users": allow when idp == "Entra"\n'
+        '  rule "Wiki": allow when app == "Wiki"\n'
+        '  rule "Git outside engineering": deny when app == "Git" and '
+        'segment_group != "Engineering"\n'
+    )
+    # Any request at all: each rule can decide (the deny changes no outcome).
+    assert [(f.rule, f.kind) for f in analyze(policy)] == [
+        ("Git outside engineering", Kind.REDUNDANT)
+    ]
+    found = {(f.rule, f.kind) for f in analyze(policy, _tenant(scim_attributes=True))}
+    assert found == {
+        ("Entra users", Kind.CONTRADICTORY),
+        ("Wiki", Kind.CONTRADICTORY),
+        ("Git outside engineering", Kind.CONTRADICTORY),
+    }
+
+
+def test_with_scim_attributes_off_everywhere_scim_criteria_never_hold() -> None:
+    policy = parse_policy(
+        "access:\n"
+        '  rule "Contractors": deny when scim.userType == "Contractor"\n'
+        '  rule "Git": allow when app == "Git"\n'
+    )
+    on = analyze(policy, _tenant(scim_attributes=True))
+    assert [(f.rule, f.kind) for f in on] == [("Contractors", Kind.GATE_HAZARD)]
+    off = analyze(policy, _tenant(scim_attributes=False))
+    assert [(f.rule, f.kind) for f in off] == [("Contractors", Kind.CONTRADICTORY)]
+
+
+def test_diff_within_a_tenant_ignores_applications_it_does_not_have() -> None:
+    before = parse_policy('access:\n  rule "Git": allow when app == "Git"\n')
+    after = parse_policy(
+        'access:\n  rule "Git": allow when app == "Git"\n'
+        '  rule "Wiki": allow when app == "Wiki"\n'
+    )
+    assert len(diff(before, after)) == 1
+    assert diff(before, after, _tenant(scim_attributes=True)) == []
