@@ -1,10 +1,12 @@
-"""Generated first-match functions: one if-chain per rule set and gate combination.
+"""Generated first-match functions: one per rule set and gate combination.
 
 Stage: the enabled rules of a rule set + :class:`~scimpolicy.policy.facts.Gates` → a
 Python function ``first_match(facts) -> int`` (the index of the first matching rule, or
-``-1``). It reads each reference once, into a local, just before the first rule that
-uses it, and tests the rules in order as plain ``if`` statements, the fastest shape
-CPython offers.
+``-1``). Short rule sets become an if-chain: each reference is read once, into a local,
+just before the first rule that uses it, and the rules are tested in order as plain
+``if`` statements, the fastest shape CPython offers for a few rules. Long rule sets of
+equality tests (:data:`INDEX_MIN_RULES`) become a bitmask index instead, whose cost
+hardly depends on where the first match is (:func:`_generate_indexed`).
 
 Three-valued logic costs nothing at run time. A rule matches when its criteria are
 *true*; "true" and "false" of a Kleene formula are both ordinary two-valued formulas
