@@ -307,6 +307,31 @@ def _constraints(criteria: Criteria | None, generator: _Generator) -> _Constrain
     return found
 
 
+def _single_of(ref: Ref, constraints: _Constraints) -> frozenset[Any] | None:
+    return constraints.single.get(ref)
+
+
+def _multi_of(ref: Ref, constraints: _Constraints) -> set[Any] | None:
+    return constraints.multi.get(ref)
+
+
+def _bits(
+    table: list[_Constraints], values_of: Callable[[_Constraints], Any]
+) -> tuple[int, dict[Any, int]]:
+    """``(rules without a constraint, {value: rules naming it})`` as bitmasks, for
+    one reference (*values_of* gives a rule's values for it, or ``None``)."""
+    free = 0
+    by_value: dict[Any, int] = {}
+    for position, constraints in enumerate(table):
+        values = values_of(constraints)
+        if values is None:
+            free |= 1 << position
+            continue
+        for value in values:
+            by_value[value] = by_value.get(value, 0) | 1 << position
+    return free, by_value
+
+
 def _generate_indexed(
     rules: list[tuple[int, Criteria | None]],
     gates: Gates,
@@ -337,36 +362,17 @@ def _generate_indexed(
         if constraints.exact:
             exact |= 1 << position
     lines = [f"    m = {everything}"]
-    single_refs = {ref for c in table for ref in c.single}
-    for ref in sorted(single_refs, key=repr):
-        free = 0
-        masks: dict[Any, int] = {}
-        for position, constraints in enumerate(table):
-            allowed = constraints.single.get(ref)
-            if allowed is None:
-                free |= 1 << position
-            else:
-                for value in allowed:
-                    masks[value] = masks.get(value, 0) | 1 << position
-        masks = {value: mask | free for value, mask in masks.items()}
+    for ref in sorted({ref for c in table for ref in c.single}, key=repr):
+        free, allowing = _bits(table, functools.partial(_single_of, ref))
+        masks = {value: mask | free for value, mask in allowing.items()}
         local = generator.local(ref, scalar=True)
         lines.append(f"    m &= {generator.bind('D', masks)}.get({local}, {free})")
-    multi_refs = {ref for c in table for ref in c.multi}
-    for ref in sorted(multi_refs, key=repr):
-        free = 0
-        needs: dict[Any, int] = {}
-        for position, constraints in enumerate(table):
-            wanted = constraints.multi.get(ref)
-            if wanted is None:
-                free |= 1 << position
-            else:
-                for value in wanted:
-                    needs[value] = needs.get(value, 0) | 1 << position
+    for ref in sorted({ref for c in table for ref in c.multi}, key=repr):
+        free, needing = _bits(table, functools.partial(_multi_of, ref))
         local = generator.local(ref, scalar=False)
-        table_name = generator.bind("N", needs)
         lines.append(
             f"    _k = {free}\n    for _v in {local}:\n"
-            f"        _k |= {table_name}.get(_v, 0)\n    m &= _k"
+            f"        _k |= {generator.bind('N', needing)}.get(_v, 0)\n    m &= _k"
         )
     checks = [
         None if constraints.exact or criteria is None else closure(criteria, gates)

@@ -71,6 +71,23 @@ _SEARCH_KEYS: Final = frozenset(
     }
 )
 _RESOURCE_TYPES: Final = {"Users": USER, "Groups": GROUP}
+
+
+@attrs.frozen
+class _Writes:
+    """The directory's writes of one resource type."""
+
+    replace: Callable[..., dict[str, Any]]
+    patch: Callable[..., dict[str, Any]]
+    delete: Callable[..., None]
+
+
+_WRITES: Final = {
+    USER: _Writes(Directory.replace_user, Directory.patch_user, Directory.delete_user),
+    GROUP: _Writes(
+        Directory.replace_group, Directory.patch_group, Directory.delete_group
+    ),
+}
 _SCHEMAS: Final = (USER.schema, ENTERPRISE_USER, GROUP.schema)
 
 
@@ -330,40 +347,25 @@ class _Call:
                     ("content-location", self.location(resource_type, body)),
                 ),
             )
+        writes = _WRITES[resource_type]
         if method == "PUT":
             payload = self.body_object()
             if is_user:
                 payload = _without_groups(payload)
-                changed = self.store.write(
-                    self.idp,
-                    lambda d: d.replace_user(resource_id, payload, if_match=if_match),
-                )
-            else:
-                changed = self.store.write(
-                    self.idp,
-                    lambda d: d.replace_group(resource_id, payload, if_match=if_match),
-                )
+            changed = self.store.write(
+                self.idp,
+                lambda d: writes.replace(d, resource_id, payload, if_match=if_match),
+            )
         elif method == "PATCH":
             patch = self.body_object()
-            if is_user:
-                changed = self.store.write(
-                    self.idp,
-                    lambda d: d.patch_user(resource_id, patch, if_match=if_match),
-                )
-            else:
-                changed = self.store.write(
-                    self.idp,
-                    lambda d: d.patch_group(resource_id, patch, if_match=if_match),
-                )
+            changed = self.store.write(
+                self.idp,
+                lambda d: writes.patch(d, resource_id, patch, if_match=if_match),
+            )
         elif method == "DELETE":
-            if is_user:
-                self.store.write(
-                    self.idp, lambda d: d.delete_user(resource_id, if_match=if_match)
-                )
-            else:
-                self.store.write(
-                    self.idp, lambda d: d.delete_group(resource_id, if_match=if_match)
-                )
+            self.store.write(
+                self.idp, lambda d: writes.delete(d, resource_id, if_match=if_match)
+            )
             return HttpResponse(204)
         else:
             raise _not_allowed(method, "GET, PUT, PATCH, DELETE")
