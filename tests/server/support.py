@@ -6,14 +6,26 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
-from collections.abc import Mapping
+import socket
+import threading
+import time
+from collections.abc import Iterator, Mapping
 from typing import Any, Final
 from urllib.parse import quote, urlencode
 
 import attrs
+import uvicorn
 
-from scimpolicy.server import HttpRequest, HttpResponse, Limits, ScimService
+from scimpolicy.server import (
+    HttpRequest,
+    HttpResponse,
+    Limits,
+    ScimApp,
+    ScimService,
+    Store,
+)
 from tests.scim.support import group, patch, user
 
 IDP: Final = "Okta"
@@ -150,3 +162,33 @@ def ids(list_response: dict[str, Any]) -> list[str]:
 
 def _encode(value: Any) -> bytes:
     return json.dumps(value).encode()
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on (now)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@contextlib.contextmanager
+def serving(store: Store) -> Iterator[str]:
+    """*store*'s IdP ``Okta`` served by uvicorn on loopback in a thread; yields its
+    SCIM base URL."""
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(
+            ScimApp(ScimService(store)), host="127.0.0.1", port=port, log_level="error"
+        )
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 20
+        while not server.started and time.monotonic() < deadline:
+            time.sleep(0.02)
+        yield f"http://127.0.0.1:{port}/scim/Okta/v2"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)

@@ -23,19 +23,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 
-from scimpolicy.server import ScimApp, ScimService, Store
+from scimpolicy.server import Store
 from scimpolicy.testing.load import check_load, run_load
+from tests.server.support import free_port, serving
 
 _TOKEN_LINE = re.compile(r"bearer token \(shown once, keep it now\): (\w+)")
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 class _Served:
@@ -106,7 +99,7 @@ class _Served:
 
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[_Served]:
-    server = _Served(tmp_path / "data", _free_port())
+    server = _Served(tmp_path / "data", free_port())
     yield server
     server.kill()
 
@@ -123,7 +116,7 @@ def test_a_server_killed_during_load_keeps_every_acknowledged_write(
     tmp_path: Path,
 ) -> None:
     data = tmp_path / "data"
-    first = _Served(data, _free_port())
+    first = _Served(data, free_port())
     token = first.token
     assert token is not None
     outcome: dict[str, object] = {}
@@ -141,7 +134,7 @@ def test_a_server_killed_during_load_keeps_every_acknowledged_write(
     assert not loader.is_alive()
     assert result.requests > 20  # type: ignore[attr-defined]
 
-    second = _Served(data, _free_port())
+    second = _Served(data, free_port())
     try:
         assert second.token is None  # the token survived the crash: none is made
         assert check_load(second.url, token, result) == []  # type: ignore[arg-type]
@@ -156,28 +149,15 @@ def test_scim2_tester_passes_every_check(tmp_path: Path) -> None:
 
     store = Store.open(tmp_path / "data", ["Okta"])
     token = store.new_token("Okta")
-    port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(
-            ScimApp(ScimService(store)), host="127.0.0.1", port=port, log_level="error"
-        )
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
-        deadline = time.monotonic() + 20
-        while not server.started and time.monotonic() < deadline:
-            time.sleep(0.02)
-        with httpx2.Client(
-            base_url=f"http://127.0.0.1:{port}/scim/Okta/v2",
-            headers={"Authorization": f"Bearer {token}"},
-        ) as http:
-            client = SyncSCIMClient(http)
-            client.discover()
-            results = check_server(client, raise_exceptions=False)
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    with (
+        serving(store) as url,
+        httpx2.Client(
+            base_url=url, headers={"Authorization": f"Bearer {token}"}
+        ) as http,
+    ):
+        client = SyncSCIMClient(http)
+        client.discover()
+        results = check_server(client, raise_exceptions=False)
     statuses = Counter(result.status for result in results)
     problems = [
         f"{result.status.name} {result.title}: {result.reason}"

@@ -3,17 +3,15 @@ refusals, stops when the server goes away, and ``check_load`` finds lost writes.
 
 from __future__ import annotations
 
-import socket
-import threading
 import time
 from collections.abc import Iterator
 
 import attrs
 import pytest
-import uvicorn
 
-from scimpolicy.server import ScimApp, ScimService, Store
+from scimpolicy.server import Store
 from scimpolicy.testing.load import ClientLog, LoadResult, check_load, run_load
+from tests.server.support import free_port, serving
 
 
 @attrs.frozen
@@ -26,22 +24,8 @@ class _Served:
 def served() -> Iterator[_Served]:
     store = Store.open(None, ["Okta"])
     token = store.new_token("Okta")
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(
-            ScimApp(ScimService(store)), host="127.0.0.1", port=port, log_level="error"
-        )
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.02)
-    yield _Served(f"http://127.0.0.1:{port}/scim/Okta/v2", token)
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(store) as url:
+        yield _Served(url, token)
 
 
 @pytest.fixture(scope="module")
@@ -108,9 +92,7 @@ def test_refusals_are_reported_not_counted(served: _Served) -> None:
 
 
 def test_a_server_that_is_gone_stops_the_load_at_once() -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]  # nothing listens there once closed
+    port = free_port()
     started = time.monotonic()
     result = run_load(
         f"http://127.0.0.1:{port}/scim/Okta/v2", "t", clients=2, seconds=30

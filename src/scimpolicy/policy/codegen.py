@@ -50,6 +50,7 @@ from scimpolicy.policy.nodes import (
     Or,
     Present,
     Ref,
+    chain,
 )
 
 __all__ = ["INDEX_MIN_RULES", "MAX_INLINE_DEPTH", "generate_first_match"]
@@ -270,17 +271,11 @@ class _Constraints:
     never: bool = False  # a conjunct can never be true under the gates
 
 
-def _conjuncts(node: Criteria) -> list[Criteria]:
-    if isinstance(node, And):
-        return [*_conjuncts(node.left), *_conjuncts(node.right)]
-    return [node]
-
-
 def _constraints(criteria: Criteria | None, generator: _Generator) -> _Constraints:
     found = _Constraints()
     if criteria is None:
         return found
-    for node in _conjuncts(criteria):
+    for node in chain(criteria, And):
         if isinstance(node, (And, Or, Not)) or node.__class__ is Present:
             found.exact = False
             continue

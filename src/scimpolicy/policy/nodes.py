@@ -40,6 +40,7 @@ __all__ = [
     "Rule",
     "RuleSet",
     "TimeoutAction",
+    "chain",
 ]
 
 
@@ -238,6 +239,14 @@ class Not:
 
 
 Criteria: TypeAlias = Compare | In | Contains | Present | And | Or | Not
+
+
+def chain(node: Criteria, kind: type[And | Or]) -> list[Criteria]:
+    """The operands of a chain of ``and`` (or ``or``), in order: ``a and (b and c)``
+    gives ``[a, b, c]``; a node of another kind is a chain of one."""
+    if isinstance(node, kind):
+        return [*chain(node.left, kind), *chain(node.right, kind)]
+    return [node]
 
 
 @attrs.frozen

@@ -16,7 +16,7 @@ from scimpolicy.errors import PathSyntaxError, Span
 from scimpolicy.scim.filter_parser import parse_attr_path
 from scimpolicy.scim.schema import Attribute, ResourceType, Returned, Schema
 
-__all__ = ["Projection", "make_projection"]
+__all__ = ["Projection", "make_projection", "split_attributes"]
 
 
 @attrs.frozen
@@ -69,7 +69,9 @@ def _grouped(
     return grouped
 
 
-def _split(value: str | Sequence[str] | None) -> list[str]:
+def split_attributes(value: str | Sequence[str] | None) -> list[str]:
+    """The paths of an ``attributes`` or ``excludedAttributes`` value (a
+    comma-separated string or a list)."""
     if value is None:
         return []
     items = value.split(",") if isinstance(value, str) else list(value)
@@ -115,14 +117,14 @@ def make_projection(
     """
     include = tuple(
         _resolve(text, resource_type)
-        for text in _split(attributes)
+        for text in split_attributes(attributes)
         if text.casefold() != "schemas"  # returned always, like `id`
     )
     exclude = tuple(
         selection
         for selection in (
             _resolve(text, resource_type)
-            for text in _split(excluded_attributes)
+            for text in split_attributes(excluded_attributes)
             if text.casefold() != "schemas"
         )
         if selection.attribute is None

@@ -38,10 +38,10 @@ from scimpolicy.errors import (
     ScimError,
 )
 from scimpolicy.scim.directory import Directory
-from scimpolicy.scim.projection import make_projection
+from scimpolicy.scim.projection import make_projection, split_attributes
 from scimpolicy.scim.query import make_query
 from scimpolicy.scim.schema import ENTERPRISE_USER, GROUP, USER, ResourceType
-from scimpolicy.server.store import Store
+from scimpolicy.server.store import Store, scim_path
 
 __all__ = [
     "HttpRequest",
@@ -216,7 +216,7 @@ class ScimService:
                 f"`/scim/{idp}/v2/`)"
             )
         rest = [part for part in parts[4:] if part] if parts[-1] == "" else parts[4:]
-        base = f"{request.base_url.rstrip('/')}/scim/{quote(idp, safe='')}/v2"
+        base = request.base_url.rstrip("/") + scim_path(idp)
         call = _Call(self, idp, request, base)
         return call.dispatch(rest)
 
@@ -236,7 +236,6 @@ class _Call:
     def __init__(
         self, service: ScimService, idp: str, request: HttpRequest, base: str
     ) -> None:
-        self.service = service
         self.store = service.store
         self.limits = service.limits
         self.idp = idp
@@ -509,12 +508,12 @@ class _Call:
             [sort_by] if sort_by and sort_by.strip() else [],
             lambda resource_type, name: make_query(resource_type, sort_by=name),
         )
-        attributes = _names(params.get("attributes"))
+        attributes = split_attributes(params.get("attributes"))
         included = _known_per_type(attributes, make_projection)
         if attributes:  # a type with none of them returns `id` (and `schemas`) only
             included = {kind: names or ["id"] for kind, names in included.items()}
         excluded = _known_per_type(
-            _names(params.get("excludedAttributes")), make_projection
+            split_attributes(params.get("excludedAttributes")), make_projection
         )
         total = 0
         resources: list[dict[str, Any]] = []
@@ -714,12 +713,6 @@ def _nesting(text: str) -> int:
         elif char in ")]":
             depth -= 1
     return deepest
-
-
-def _names(value: str | Sequence[str] | None) -> list[str]:
-    """The attribute paths of an ``attributes`` or ``excludedAttributes`` value."""
-    items = (value or "").split(",") if isinstance(value, str | None) else value
-    return [item.strip() for item in items if item.strip()]
 
 
 def _known_per_type(

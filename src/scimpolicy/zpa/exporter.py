@@ -39,6 +39,7 @@ from scimpolicy.policy.nodes import (
     Rule,
     RuleSet,
     TimeoutAction,
+    chain,
 )
 from scimpolicy.zpa.catalogue import Catalogue, Kind
 
@@ -185,7 +186,7 @@ class _Exporter:
             return "AND", []
         if isinstance(criteria, Or):
             return "AND", [self.condition(criteria, None)]
-        conjuncts = _flatten(criteria, And)
+        conjuncts = chain(criteria, And)
         scopes = [_idp_of(c) for c in conjuncts]
         named = [name for name in scopes if name is not None]
         scope = None
@@ -219,20 +220,20 @@ class _Exporter:
     def condition(self, node: Criteria, scope: str | None) -> dict[str, Any]:
         if isinstance(node, Or):
             atoms: list[_Atom] = []
-            for part in _flatten(node, Or):
+            for part in chain(node, Or):
                 atoms.extend(self.disjunct(part, scope))
             return _condition("OR", atoms)
         return _condition("OR", self.atoms(node, scope, single=False))
 
     def disjunct(self, node: Criteria, scope: str | None) -> list[_Atom]:
         if isinstance(node, And):
-            parts = _flatten(node, And)
+            parts = chain(node, And)
             names = [_idp_of(p) for p in parts]
             rest = [p for p, n in zip(parts, names, strict=True) if n is None]
             idps = [n for n in names if n is not None]
             if len(idps) == 1 and len(rest) == 1 and _idp_bound(rest[0]):
                 found: list[_Atom] = []
-                for inner in _flatten(rest[0], Or):
+                for inner in chain(rest[0], Or):
                     found.extend(self.atoms(inner, idps[0], single=False))
                 return found
             raise _CannotExportError(
@@ -407,12 +408,6 @@ def _condition(operator: str, atoms: list[_Atom]) -> dict[str, Any]:
             if entry not in operand["entryValues"]:
                 operand["entryValues"].append(entry)
     return {"operator": operator, "operands": list(operands.values())}
-
-
-def _flatten(node: Criteria, kind: type[And | Or]) -> list[Criteria]:
-    if isinstance(node, kind):
-        return [*_flatten(node.left, kind), *_flatten(node.right, kind)]
-    return [node]
 
 
 def _idp_of(node: Criteria) -> str | None:

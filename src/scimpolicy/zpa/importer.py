@@ -46,6 +46,7 @@ from scimpolicy.policy.nodes import (
     Rule,
     RuleSet,
     TimeoutAction,
+    chain,
 )
 from scimpolicy.zpa.catalogue import Catalogue, Kind
 
@@ -547,19 +548,13 @@ def _join(parts: list[Criteria], operator: str) -> Criteria | None:
     kind: type[And | Or] = Or if operator == "OR" else And
     flat: list[Criteria] = []
     for part in parts:
-        flat.extend(_flatten(part, kind))
+        flat.extend(chain(part, kind))
     if not flat:
         return None
     node = flat[0]
     for part in flat[1:]:
         node = kind(node, part)
     return node
-
-
-def _flatten(node: Criteria, kind: type[And | Or]) -> list[Criteria]:
-    if isinstance(node, kind):
-        return [*_flatten(node.left, kind), *_flatten(node.right, kind)]
-    return [node]
 
 
 def _flag(value: Any) -> bool:
