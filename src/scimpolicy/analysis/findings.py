@@ -234,7 +234,7 @@ class _RuleSetAnalysis:
             self.type,
             rule.name,
             "removing it changes no decision's outcome: whenever it decides, a later "
-            f"rule or the default gives {_action(rule.action)} too",
+            f"rule or the default gives {format_action(rule.action)} too",
         )
 
     def other_outcome(
@@ -260,7 +260,7 @@ class _RuleSetAnalysis:
         """A restrictive rule with SCIM criteria that, while a user's SCIM criteria
         are not usable, lets another rule (or the default) decide otherwise."""
         rule = self.rules[index]
-        if not _restrictive(rule.action) or not _mentions_scim(rule.criteria):
+        if not _restrictive(rule.action) or not _mentions(rule.criteria, "scim"):
             return None
         usable = Gates(scim=True, saml=True)
         unusable = Gates(scim=False, saml=True)
@@ -287,13 +287,14 @@ class _RuleSetAnalysis:
         self, rule: Rule, instead: str | None, model: Any, gates: Gates
     ) -> Finding:
         who = f"`{instead}` decides" if instead else "the default decides"
+        decided = format_action(_action_of(self, instead))
         return Finding(
             Kind.GATE_HAZARD,
             self.type,
             rule.name,
             f"its SCIM criteria are unknown until SCIM Attributes for Policy is on and "
             f"the user has re-authenticated; meanwhile {who} "
-            f"({_action(_action_of(self, instead))} instead of {_action(rule.action)})",
+            f"({decided} instead of {format_action(rule.action)})",
             () if instead is None else (instead,),
             example_of(model, gates),
         )
@@ -484,10 +485,6 @@ def _refs(criteria: Criteria | None) -> Iterator[Ref]:
         yield criteria.ref
 
 
-def _mentions_scim(criteria: Criteria | None) -> bool:
-    return _mentions(criteria, "scim")
-
-
 _ACCESS_STRICTNESS = {
     AccessAction.ALLOW: 0,
     AccessAction.REQUIRE_APPROVAL: 1,
@@ -522,15 +519,11 @@ def _restrictive(action: Action) -> bool:
     )
 
 
-def _action(action: Action) -> str:
-    return format_action(action)
-
-
 def _decision(decision: tuple[Action, str | None]) -> str:
     action, rule = decision
-    return f"{_action(action)} by " + (f"`{rule}`" if rule else "the default")
+    return f"{format_action(action)} by " + (f"`{rule}`" if rule else "the default")
 
 
 def _decision_json(decision: tuple[Action, str | None]) -> dict[str, Any]:
     action, rule = decision
-    return {"action": _action(action), "rule": rule}
+    return {"action": format_action(action), "rule": rule}
